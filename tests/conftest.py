@@ -92,3 +92,11 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def new_database_url(databases: DatabaseFactory) -> Callable[[], str]:
     """An empty database of its own, for tests that migrate or tamper with a whole database."""
     return databases.new_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """A fresh clone has only .po files; both fronts need the compiled catalogs."""
+    from locales import compile_catalogs
+
+    compile_catalogs()
