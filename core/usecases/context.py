@@ -39,7 +39,6 @@ class Ctx:
     actor: Actor
     principal: Principal
     _policy: SchoolPolicy | None = field(default=None, repr=False)
-    _school: School | None = field(default=None, repr=False)
 
     @property
     def now(self) -> datetime:
@@ -94,14 +93,13 @@ async def _begin(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession
     return session
 
 
-async def _principal(ctx_session: AsyncSession, actor: Actor) -> Principal:
+async def _principal(ctx: Ctx) -> Principal:
+    actor = ctx.actor
     if actor.account_id is None:
         return system_principal(actor.school_id)
-    school = await ctx_session.get(School, actor.school_id)
-    if school is None:
+    if await ctx.session.get(School, actor.school_id) is None:
         raise NotFound("school", entity="school", id=actor.school_id)
-    policy_today = to_local(actor.at, SchoolPolicy.from_stored({"timezone": school.timezone}).tz).date()
-    principal = await load_principal(ctx_session, actor.account_id, actor.school_id, policy_today)
+    principal = await load_principal(ctx.session, actor.account_id, actor.school_id, await ctx.today())
     if principal is None:
         raise Forbidden("unknown account in this school", rule="§2.4")
     if principal.status in (AccountStatus.compromised, AccountStatus.blocked, AccountStatus.disabled) and (
@@ -121,7 +119,8 @@ async def execute(
     """Run one use case as one transaction; commit on success, roll back on any refusal."""
     session = await _begin(sessionmaker)
     try:
-        ctx = Ctx(session, actor, await _principal(session, actor))
+        ctx = Ctx(session, actor, system_principal(actor.school_id))
+        ctx.principal = await _principal(ctx)
         result = await use_case(ctx, *args, **kwargs)
         await session.commit()
         return result
