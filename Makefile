@@ -24,7 +24,7 @@ DEMO_URL := http://$(or $(ZHURNAL_WEB_HOST),127.0.0.1):$(or $(ZHURNAL_WEB_PORT),
 TEST_RUNS := test-sqlite $(if $(ZHURNAL_TEST_POSTGRES_URL),test-postgres)
 
 .PHONY: help venv translations chromium migrate seed demo test test-sqlite test-postgres lint bench \
-	extract-messages clean
+	extract-messages rules-doc clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -98,6 +98,9 @@ extract-messages: venv ## Collect messages from core/ bot/ webadmin/ into locale
 	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --project=zhurnal --version=$(VERSION) \
 		--copyright-holder="zhurnal contributors" --add-location=file --sort-output core bot webadmin
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+
+rules-doc: venv ## Regenerate docs/rules.md (which tests prove each rule) from the tests' docstrings
+	$(BIN)/python -m tests.rules_coverage
 
 clean: ## Remove compiled catalogs, caches and build output (keeps .venv and the var/ database)
 	rm -f locales/*/LC_MESSAGES/*.mo
