@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
+import hypothesis
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,6 +24,11 @@ from core.db.migrate import upgrade
 from core.settings import Settings
 
 TEST_DB = os.environ.get("ZHURNAL_TEST_DB", "sqlite")
+
+# Property tests explore the same examples on every run (a red CI is then reproducible) and are
+# never failed by a slow machine: speed is measured in bench/, not asserted in tests.
+hypothesis.settings.register_profile("zhurnal", deadline=None, derandomize=True, print_blob=True)
+hypothesis.settings.load_profile("zhurnal")
 
 
 def _postgres_admin_dsn() -> str:
