@@ -62,7 +62,11 @@ async def family_recipients(
             )
             .outerjoin(
                 Subscription,
-                and_(Subscription.account_id == Account.id, Subscription.student_id == student_id),
+                and_(
+                    Subscription.account_id == Account.id,
+                    Subscription.student_id == student_id,
+                    Subscription.confirmed_at.is_not(None),  # nothing is pushed before opt-in (R82)
+                ),
             )
             .where(
                 Account.school_id == ctx.actor.school_id,
