@@ -16,7 +16,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from cli import commands, serve
+from cli import audit, commands, serve
 from cli.errors import FAILURE, USAGE, CliError, database_error, settings_error
 from core.settings import Settings
 
@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-change", action="store_true", help="do not ask for a new password at the first login"
     )
     admin.set_defaults(handler=commands.cmd_create_admin)
+
+    audit_cmd = sub.add_parser("audit", help="work with the audit log")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser(
+        "verify", help="check the hash chain; report the first altered, inserted or deleted event"
+    )
+    verify.set_defaults(handler=audit.cmd_audit_verify)
     return parser
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -122,3 +126,44 @@ async def test_an_inserted_event_is_reported(tamperable: async_sessionmaker[Asyn
     assert len(breaks) == 1
     assert breaks[0].school_id == school_id
     assert breaks[0].seq == 1000
+
+
+def test_zhurnal_audit_verify_reports_the_tampered_event(tamper_url: str, tmp_path: Path) -> None:
+    """R58, C61: `zhurnal audit verify` passes on an intact log and names the first altered event."""
+    import asyncio
+
+    async def build_and_tamper() -> int:
+        engine = create_engine(Settings(database_url=tamper_url))
+        sm = create_sessionmaker(engine)
+        try:
+            await _chain_of(sm, 4)
+            async with sm() as session:
+                return (await session.execute(text("SELECT max(seq) FROM audit_event"))).scalar_one()
+        finally:
+            await engine.dispose()
+
+    last = asyncio.run(build_and_tamper())
+    env = {**os.environ, "ZHURNAL_DATABASE_URL": tamper_url}
+    zhurnal = Path(sys.executable).with_name("zhurnal")
+    intact = subprocess.run(
+        [str(zhurnal), "audit", "verify"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert intact.returncode == 0, intact.stderr
+    assert "4 events verified" in intact.stdout
+
+    async def edit() -> None:
+        engine = create_engine(Settings(database_url=tamper_url))
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE audit_event SET after = NULL WHERE seq = :s"), {"s": last - 1}
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(edit())
+    broken = subprocess.run(
+        [str(zhurnal), "audit", "verify"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert broken.returncode == 1
+    assert f"at event {last - 1}: event was altered" in broken.stdout

@@ -1,0 +1,1 @@
+"""Family-facing services: messages, acknowledgements, subscriptions and paper summaries (§5)."""
