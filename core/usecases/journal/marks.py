@@ -13,13 +13,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
 from core.audit.snapshot import snapshot
 from core.db.models import (
     BellSlot,
     Enrollment,
-    GradingScale,
     Group,
     GroupClass,
     GroupMembership,
@@ -27,9 +26,7 @@ from core.db.models import (
     Mark,
     NotificationOutbox,
     OutageWindow,
-    Parallel,
     ScaleValue,
-    SchoolClass,
     Subject,
     WorkType,
 )
@@ -52,6 +49,7 @@ from core.usecases.access import TEACHING_ROLES, require_lesson_write
 from core.usecases.context import Ctx
 from core.usecases.journal.locks import WriteKind, check_journal_write
 from core.usecases.roster import on_roster, student_class_on
+from core.usecases.scales import scale_for
 
 
 class Keep(Enum):
@@ -190,32 +188,9 @@ async def require_work_type(ctx: Ctx, work_type_id: int | None) -> WorkType:
 
 
 async def effective_scale_id(ctx: Ctx, lesson: Lesson, student_id: int) -> int:
-    """R35: subject override, then the parallel's scale, then the school default."""
-    subject = await ctx.session.get(Subject, lesson.subject_id)
-    if subject is not None and subject.grading_scale_id is not None:
-        return subject.grading_scale_id
+    """R35: the scale of the lesson's subject in the student's class on the lesson date."""
     class_id = await student_class_on(ctx.session, student_id, lesson.date)
-    if class_id is not None:
-        parallel_scale = await ctx.session.scalar(
-            select(Parallel.grading_scale_id)
-            .join(SchoolClass, SchoolClass.parallel_id == Parallel.id)
-            .where(SchoolClass.id == class_id)
-        )
-        if parallel_scale is not None:
-            return parallel_scale
-    code = (await ctx.policy()).default_grading_scale
-    scale_id = await ctx.session.scalar(
-        select(GradingScale.id)
-        .where(
-            GradingScale.code == code,
-            or_(GradingScale.school_id == ctx.actor.school_id, GradingScale.school_id.is_(None)),
-        )
-        .order_by(GradingScale.school_id.is_(None))  # a school's own scale wins over a built-in
-        .limit(1)
-    )
-    if scale_id is None:
-        raise InvalidInput("the default grading scale does not exist", rule="R35", scale=code)
-    return scale_id
+    return await scale_for(ctx.session, await ctx.policy(), subject_id=lesson.subject_id, class_id=class_id)
 
 
 async def require_scale_value(ctx: Ctx, lesson: Lesson, student_id: int, value_code: str) -> None:

@@ -21,7 +21,6 @@ from core.db.models import (
     Assignment,
     CurriculumPlan,
     Deferral,
-    GradingScale,
     Group,
     GroupClass,
     Lesson,
@@ -29,7 +28,6 @@ from core.db.models import (
     Parallel,
     PeriodMark,
     ReportingPeriod,
-    ScaleValue,
     SchoolClass,
     Subject,
     WorkType,
@@ -44,6 +42,7 @@ from core.usecases.context import Ctx
 from core.usecases.journal.locks import check_page_write
 from core.usecases.journal.periods import page_state, period_scope_key, year_scope_key
 from core.usecases.roster import roster
+from core.usecases.scales import numeric_values, scale_for
 
 _CODES = frozenset(c.value for c in PeriodCode)
 
@@ -121,33 +120,12 @@ async def require_subject_teacher(ctx: Ctx, scope: PageScope) -> None:
 
 
 async def scale_values(ctx: Ctx, subject: Subject, group_id: int) -> dict[str, Decimal]:
-    """Numeric values of the effective scale: subject override, then parallel, then the school default."""
-    scale_id = subject.grading_scale_id
-    if scale_id is None:
-        scale_id = await ctx.session.scalar(
-            select(Parallel.grading_scale_id)
-            .join(SchoolClass, SchoolClass.parallel_id == Parallel.id)
-            .join(GroupClass, GroupClass.class_id == SchoolClass.id)
-            .where(GroupClass.group_id == group_id, Parallel.grading_scale_id.is_not(None))
-            .limit(1)
-        )
-    if scale_id is None:
-        code = (await ctx.policy()).default_grading_scale
-        scale_id = await ctx.session.scalar(
-            select(GradingScale.id)
-            .where(
-                GradingScale.code == code,
-                or_(GradingScale.school_id.is_(None), GradingScale.school_id == ctx.actor.school_id),
-            )
-            .order_by(GradingScale.school_id.desc())
-            .limit(1)
-        )
-    rows = await ctx.session.execute(
-        select(ScaleValue.code, ScaleValue.numeric).where(
-            ScaleValue.scale_id == scale_id, ScaleValue.numeric.is_not(None)
-        )
+    """Numeric values of the effective scale of the subject in the group's class (R35)."""
+    class_id = await ctx.session.scalar(
+        select(GroupClass.class_id).where(GroupClass.group_id == group_id).limit(1)
     )
-    return {code: Decimal(numeric) for code, numeric in rows}
+    scale_id = await scale_for(ctx.session, await ctx.policy(), subject_id=subject.id, class_id=class_id)
+    return await numeric_values(ctx.session, scale_id)
 
 
 async def _ungraded(ctx: Ctx, scope: PageScope) -> bool:

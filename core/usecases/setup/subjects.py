@@ -10,14 +10,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.snapshot import snapshot
-from core.db.models import GradingScale, Parallel, SchoolPolicyRecord, Subject
+from core.db.models import GradingScale, SchoolPolicyRecord, Subject
 from core.domain.enums import ActivityKind, AuditAction, Role, SubjectComponent
 from core.domain.errors import InvalidInput, NotFound
 from core.policy.settings import SchoolPolicy
 from core.usecases.access import require_role
 from core.usecases.context import Ctx
-
-BUILTIN_DEFAULT_SCALE = "five_point"
+from core.usecases.scales import scale_for
 
 
 async def _subject(ctx: Ctx, subject_id: int) -> Subject:
@@ -103,29 +102,8 @@ async def effective_scale_id(session: AsyncSession, subject_id: int, grade: int)
     subject = await session.get(Subject, subject_id)
     if subject is None:
         raise NotFound("subject", entity="subject", id=subject_id)
-    if subject.grading_scale_id is not None:
-        return subject.grading_scale_id
-    parallel_scale = await session.scalar(
-        select(Parallel.grading_scale_id).where(
-            Parallel.school_id == subject.school_id, Parallel.grade == grade
-        )
-    )
-    if parallel_scale is not None:
-        return parallel_scale
     stored = await session.scalar(
         select(SchoolPolicyRecord.data).where(SchoolPolicyRecord.school_id == subject.school_id)
     )
-    wanted = SchoolPolicy.from_stored(dict(stored or {})).default_grading_scale
-    for code in dict.fromkeys((wanted, BUILTIN_DEFAULT_SCALE)):
-        scale_id = await session.scalar(
-            select(GradingScale.id)
-            .where(
-                GradingScale.code == code,
-                or_(GradingScale.school_id == subject.school_id, GradingScale.school_id.is_(None)),
-            )
-            .order_by(GradingScale.school_id.is_(None))  # a school's own scale wins over a built-in
-            .limit(1)
-        )
-        if scale_id is not None:
-            return scale_id
-    raise InvalidInput("no grading scale applies", rule="R35", subject_id=subject_id, grade=grade)
+    policy = SchoolPolicy.from_stored(dict(stored or {}))
+    return await scale_for(session, policy, subject_id=subject_id, grade=grade)
