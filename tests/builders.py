@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -44,6 +44,8 @@ from core.db.models import (
     StaffRole,
     Student,
     Subject,
+    Subscription,
+    TelegramBinding,
 )
 from core.domain.actor import Actor
 from core.domain.enums import (
@@ -121,6 +123,47 @@ class SpecSchool:
             session.add(lesson)
             await session.commit()
             return lesson.id
+
+    async def bind(self, who: str) -> int:
+        """A live Telegram binding of `who`'s account, as if redeemed on 02.09.2025; returns the user id."""
+        telegram_user_id = 7_000_000_000 + self.account_ids[who]
+        async with self.sessionmaker() as session:
+            session.add(
+                TelegramBinding(
+                    school_id=self.school_id,
+                    account_id=self.account_ids[who],
+                    telegram_user_id=telegram_user_id,
+                    chat_id=telegram_user_id,
+                    bound_at=msk(2025, 9, 2),
+                )
+            )
+            await session.commit()
+        return telegram_user_id
+
+    async def subscribe(
+        self,
+        who: str,
+        child: str,
+        categories: list[str],
+        *,
+        confirmed: bool = True,
+        quiet: tuple[time, time] | None = None,
+    ) -> None:
+        """Bind `who` and give it a subscription about `child` (confirmed unless told otherwise)."""
+        await self.bind(who)
+        async with self.sessionmaker() as session:
+            session.add(
+                Subscription(
+                    school_id=self.school_id,
+                    account_id=self.account_ids[who],
+                    student_id=self.student_ids[child],
+                    categories=categories,
+                    confirmed_at=msk(2025, 9, 2) if confirmed else None,
+                    quiet_start=quiet[0] if quiet else None,
+                    quiet_end=quiet[1] if quiet else None,
+                )
+            )
+            await session.commit()
 
     async def set_policy(self, **values: object) -> None:
         from core.policy.settings import SchoolPolicy

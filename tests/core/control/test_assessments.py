@@ -13,8 +13,6 @@ from core.db.models import (
     AssessmentScheduleItem,
     AuditEvent,
     NotificationOutbox,
-    Subscription,
-    TelegramBinding,
 )
 from core.domain.enums import AuditAction, OutboxStatus
 from core.domain.errors import Forbidden, InvalidInput
@@ -29,30 +27,6 @@ from core.usecases.context import execute
 from tests.builders import SpecSchool, build_spec_school, msk
 
 TODAY = msk(2025, 10, 8, 15)
-
-
-async def _subscribe(b: SpecSchool, who: str, child: str) -> None:
-    async with b.sessionmaker() as s:
-        account_id = b.account_ids[who]
-        s.add(
-            TelegramBinding(
-                school_id=b.school_id,
-                account_id=account_id,
-                telegram_user_id=800_000_000 + account_id,
-                chat_id=800_000_000 + account_id,
-                bound_at=msk(2025, 9, 2),
-            )
-        )
-        s.add(
-            Subscription(
-                school_id=b.school_id,
-                account_id=account_id,
-                student_id=b.student_ids[child],
-                categories=["control_works"],
-                confirmed_at=msk(2025, 9, 2),
-            )
-        )
-        await s.commit()
 
 
 async def _schedule(b: SpecSchool, who: str = "T", day: date = date(2025, 10, 20), **extra: Any) -> int:
@@ -93,7 +67,7 @@ async def test_an_unpublished_item_is_hidden_and_publishing_tells_the_subscribed
     """R23, C44: a control work for 5А on 20.10 (form «письменная») is not returned before publication; publishing
     makes it visible and queues a control_works push for the bound, subscribed guardian of S only."""
     b = await build_spec_school(sessionmaker)
-    await _subscribe(b, "P", "S")
+    await b.subscribe("P", "S", ["control_works"])
     item_id = await _schedule(b)
     assert await _published(b) == []
     assert await _outbox(b) == []
@@ -136,7 +110,7 @@ async def test_an_item_outside_the_current_period_is_published_without_a_push(
 ) -> None:
     """R23: only the current period's items reach families; a Q2 item published in Q1 sends nothing yet."""
     b = await build_spec_school(sessionmaker)
-    await _subscribe(b, "P", "S")
+    await b.subscribe("P", "S", ["control_works"])
     item_id = await _schedule(b, day=date(2025, 11, 20), is_attestation=True)
     await execute(sessionmaker, b.actor("T", at=TODAY), publish_assessment, item_id=item_id)
     assert [(i.item_id, i.is_attestation) for i in await _published(b)] == [(item_id, True)]
@@ -176,7 +150,7 @@ async def test_changing_and_cancelling_a_published_item_are_announced_and_cancel
     """R23: after the publication push went out, a moved date is announced as control_work_changed, and so is the
     cancellation; a cancelled item is no longer returned but its row stays (void)."""
     b = await build_spec_school(sessionmaker)
-    await _subscribe(b, "P", "S")
+    await b.subscribe("P", "S", ["control_works"])
     item_id = await _schedule(b)
     await execute(sessionmaker, b.actor("T", at=TODAY), publish_assessment, item_id=item_id)
     async with sessionmaker() as s:
@@ -217,7 +191,7 @@ async def test_a_change_before_the_push_went_out_replaces_the_queued_publication
 ) -> None:
     """R23: families never heard of the old date, so the queued push is withdrawn and re-queued with the new one."""
     b = await build_spec_school(sessionmaker)
-    await _subscribe(b, "P", "S")
+    await b.subscribe("P", "S", ["control_works"])
     item_id = await _schedule(b)
     await execute(sessionmaker, b.actor("T", at=TODAY), publish_assessment, item_id=item_id)
     await execute(

@@ -13,7 +13,7 @@ from core.usecases.context import execute
 from core.usecases.journal.attendance import AttendanceEntry, record_attendance, set_absence_reason
 from core.usecases.journal.marks import change_mark, record_mark, void_mark
 from tests.builders import SpecSchool, build_spec_school, msk
-from tests.core.journal_entry.helpers import bind_and_subscribe, mark_outbox_sent, outbox_of
+from tests.core.journal_entry.helpers import mark_outbox_sent, outbox_of
 
 AT_10 = msk(2025, 10, 8, 10, 0)
 AT_10_03 = msk(2025, 10, 8, 10, 3)
@@ -49,7 +49,7 @@ async def test_mark_changed_inside_the_delay_is_pushed_once_with_the_final_value
 ) -> None:
     """R125, R82, C84: saved 10:00, changed 10:03: one pending push with the final value, due 10:08."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["marks", "attendance"])
+    await b.subscribe("P", "S", ["marks", "attendance"])
     created = await _mark(b, comment="Молодец", comment_diary_visible=True)
     [first] = await outbox_of(b)
     assert (first.event_type, first.not_before, first.recipient_account_id) == (
@@ -74,7 +74,7 @@ async def test_mark_voided_inside_the_delay_is_never_pushed(
 ) -> None:
     """R125, C84: a mark voided within the delay leaves no pending push."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["marks"])
+    await b.subscribe("P", "S", ["marks"])
     created = await _mark(b)
     await execute(
         sessionmaker,
@@ -92,7 +92,7 @@ async def test_change_and_void_after_sending_are_announced_with_old_and_new_valu
 ) -> None:
     """R52, R125, C51: after the push went out, 2 → 4 is a "mark_changed" (retake), then "mark_voided"."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["marks"])
+    await b.subscribe("P", "S", ["marks"])
     created = await _mark(b)
     await mark_outbox_sent(b, f"mark:{created.mark_id}", msk(2025, 10, 8, 10, 5))
     changed = await _change(b, created.mark_id, created.version, "4", at=msk(2025, 10, 9, 12))
@@ -129,7 +129,7 @@ async def test_bound_parent_without_confirmed_categories_gets_no_push(
 ) -> None:
     """R82, C83: a bound parent who has not confirmed the categories gets no push; after confirming, the next mark is pushed."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["marks"], confirmed=False)
+    await b.subscribe("P", "S", ["marks"], confirmed=False)
     await _mark(b)
     assert await outbox_of(b) == []
     async with sessionmaker() as s:
@@ -148,7 +148,7 @@ async def test_bound_parent_without_confirmed_categories_gets_no_push(
 async def test_staff_only_comment_is_never_in_a_push(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """R45, C45: the push of a mark with a staff-only comment carries no comment."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "PY", "Y", ["marks"])
+    await b.subscribe("PY", "Y", ["marks"])
     await execute(
         sessionmaker,
         b.actor("T", at=AT_10),
@@ -169,7 +169,7 @@ async def test_absence_push_carries_the_final_reason_and_a_later_reason_change_i
 ) -> None:
     """R125, R38: absence saved, reason set within the delay → one "absence_recorded" with reason ill; after sending, "absence_reason_changed"."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["attendance"])
+    await b.subscribe("P", "S", ["attendance"])
     taken = await execute(
         sessionmaker,
         b.actor("T", at=AT_10),
@@ -208,7 +208,7 @@ async def test_lateness_is_pushed_as_lateness_recorded(
 ) -> None:
     """R37, R125: a lateness of 7 minutes queues "lateness_recorded" with the minutes."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", ["attendance"])
+    await b.subscribe("P", "S", ["attendance"])
     await execute(
         sessionmaker,
         b.actor("T", at=AT_10),

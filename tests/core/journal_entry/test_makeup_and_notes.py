@@ -19,7 +19,6 @@ from tests.builders import SpecSchool, build_spec_school, msk
 from tests.core.journal_entry.helpers import (
     attendance_of,
     audit_events,
-    bind_and_subscribe,
     marks_of,
     outbox_of,
 )
@@ -167,7 +166,7 @@ async def test_diary_visible_recommendation_reaches_the_bound_parent_and_a_staff
 ) -> None:
     """R45, R82: a recommendation is queued for P as a `messages` event (always on); a staff-only remark is never pushed."""
     b = await build_spec_school(sessionmaker)
-    await bind_and_subscribe(b, "P", "S", [])
+    await b.subscribe("P", "S", [])
     await _note(b, "T", NoteKind.remark, diary_visible=False)
     recommendation = await _note(b, "T", NoteKind.recommendation)
     [row] = await outbox_of(b)

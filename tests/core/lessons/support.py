@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db.models import AuditEvent, Building, Lesson, Room, Subscription, TelegramBinding
+from core.db.models import AuditEvent, Building, Lesson, Room
 from core.domain.enums import AuditAction
 from core.usecases.access import require_lesson_write
 from core.usecases.context import Ctx
-from tests.builders import SpecSchool, msk
+from tests.builders import SpecSchool
 
 M = TypeVar("M")
 
@@ -55,33 +54,6 @@ async def add_room(b: SpecSchool, number: str) -> int:
         s.add(room)
         await s.commit()
         return room.id
-
-
-async def subscribe(b: SpecSchool, who: str, child: str, categories: list[str]) -> None:
-    """A bound Telegram account with a confirmed subscription and quiet hours 22:00–07:00."""
-    async with b.sessionmaker() as s:
-        account_id = b.account_ids[who]
-        s.add(
-            TelegramBinding(
-                school_id=b.school_id,
-                account_id=account_id,
-                telegram_user_id=7_000_000_000 + account_id,
-                chat_id=7_000_000_000 + account_id,
-                bound_at=msk(2025, 9, 2),
-            )
-        )
-        s.add(
-            Subscription(
-                school_id=b.school_id,
-                account_id=account_id,
-                student_id=b.student_ids[child],
-                categories=categories,
-                quiet_start=time(22, 0),
-                quiet_end=time(7, 0),
-                confirmed_at=msk(2025, 9, 2),
-            )
-        )
-        await s.commit()
 
 
 async def can_write(ctx: Ctx, lesson_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,7 +17,7 @@ from core.usecases.timetable.substitutions import (
     request_substitution,
 )
 from tests.builders import SpecSchool, build_spec_school, msk
-from tests.core.lessons.support import add_room, audit_actions, can_write, count, fetch_all, get, subscribe
+from tests.core.lessons.support import add_room, audit_actions, can_write, count, fetch_all, get
 
 
 async def _substitute_u(b: SpecSchool, lesson_id: int, at: object = None) -> int:
@@ -160,8 +160,8 @@ async def test_room_change_for_tomorrow_shows_at_once_and_notifies_subscribed_fa
 ) -> None:
     """R43, C42: the 09.10 lesson's room changes on saving and P (bound, subscribed to schedule) gets a schedule_changed push."""
     b = await build_spec_school(sessionmaker)
-    await subscribe(b, "P", "S", ["schedule"])
-    await subscribe(b, "PY", "Y", ["marks"])  # not subscribed to schedule
+    await b.subscribe("P", "S", ["schedule"], quiet=(time(22, 0), time(7, 0)))
+    await b.subscribe("PY", "Y", ["marks"], quiet=(time(22, 0), time(7, 0)))  # not subscribed to schedule
     tomorrow = await b.add_lesson(date(2025, 10, 9))
     room = await add_room(b, "214")
     at = msk(2025, 10, 8, 15)
@@ -195,7 +195,7 @@ async def test_same_day_substitution_before_seven_is_pushed_despite_quiet_hours(
 ) -> None:
     """R125, R43, C85: with quiet hours 22:00–07:00, a same-day substitution registered at 06:30 is due at once."""
     b = await build_spec_school(sessionmaker)
-    await subscribe(b, "P", "S", ["schedule"])
+    await b.subscribe("P", "S", ["schedule"], quiet=(time(22, 0), time(7, 0)))
     at = msk(2025, 10, 8, 6, 30)
     await _substitute_u(b, b.lesson_l, at=at)
     pushes = await fetch_all(sessionmaker, NotificationOutbox, NotificationOutbox.school_id == b.school_id)
@@ -207,7 +207,7 @@ async def test_changes_beyond_the_coming_week_are_not_pushed(
 ) -> None:
     """R43: a cancellation of a lesson three weeks ahead changes the lesson but writes no push."""
     b = await build_spec_school(sessionmaker)
-    await subscribe(b, "P", "S", ["schedule"])
+    await b.subscribe("P", "S", ["schedule"], quiet=(time(22, 0), time(7, 0)))
     far = await b.add_lesson(date(2025, 10, 29))
     result = await execute(
         sessionmaker,

@@ -14,8 +14,6 @@ from core.db.models import (
     Mark,
     NotificationOutbox,
     PeriodMark,
-    Subscription,
-    TelegramBinding,
 )
 from core.domain.enums import AuditAction, PeriodMarkKind
 from core.usecases.access import require_lesson_write
@@ -147,28 +145,3 @@ async def outbox(b: SpecSchool, event_type: str) -> list[NotificationOutbox]:
             NotificationOutbox.school_id == b.school_id, NotificationOutbox.event_type == event_type
         )
         return list(await s.scalars(query.order_by(NotificationOutbox.id)))
-
-
-async def subscribe(b: SpecSchool, who: str, child: str, categories: list[str]) -> None:
-    """Give `who` a live Telegram binding and a confirmed subscription about `child`."""
-    async with b.sessionmaker() as s:
-        account_id = b.account_ids[who]
-        s.add(
-            TelegramBinding(
-                school_id=b.school_id,
-                account_id=account_id,
-                telegram_user_id=800_000_000 + account_id,
-                chat_id=800_000_000 + account_id,
-                bound_at=msk(2025, 9, 2),
-            )
-        )
-        s.add(
-            Subscription(
-                school_id=b.school_id,
-                account_id=account_id,
-                student_id=b.student_ids[child],
-                categories=categories,
-                confirmed_at=msk(2025, 9, 2),
-            )
-        )
-        await s.commit()

@@ -17,7 +17,7 @@ from core.usecases.context import execute
 from core.usecases.journal.deferrals import grant_deferral
 from core.usecases.journal.period_marks import missing_period_marks
 from tests.builders import SpecSchool, build_spec_school, msk
-from tests.core.locks.helpers import add_mark, audit_events, outbox, period_mark, period_marks, subscribe
+from tests.core.locks.helpers import add_mark, audit_events, outbox, period_mark, period_marks
 
 SM = async_sessionmaker[AsyncSession]
 ON_TIME = msk(2025, 10, 22, 12)
@@ -183,7 +183,7 @@ async def test_deputy_grants_a_deferral_with_the_default_due_date(sessionmaker: 
 async def test_period_mark_is_published_at_once_and_pushed_to_the_family(sessionmaker: SM) -> None:
     """R70, C72: with delay 0 the mark is visible at entry and a period_marks push is queued for P."""
     b = await build_spec_school(sessionmaker)
-    await subscribe(b, "P", "S", ["period_marks"])
+    await b.subscribe("P", "S", ["period_marks"])
     saved = await period_mark(b, "T", ON_TIME, "S", "5")
     assert saved.published_at == ON_TIME
     [push] = await outbox(b, "period_mark_published")
@@ -199,7 +199,7 @@ async def test_publication_delay_holds_the_result_for_at_most_24_hours(sessionma
     """R70, C72: with delay 24 the mark becomes visible and is pushed 24 h after entry."""
     b = await build_spec_school(sessionmaker)
     await b.set_policy(final_results_publish_delay_hours=24)
-    await subscribe(b, "P", "S", ["period_marks"])
+    await b.subscribe("P", "S", ["period_marks"])
     saved = await period_mark(b, "T", ON_TIME, "S", "5")
     assert saved.published_at == ON_TIME + timedelta(hours=24)
     [push] = await outbox(b, "period_mark_published")

@@ -26,7 +26,10 @@ async def test_teacher_opening_another_class_journal_is_refused_and_audited(
     """R30, C1: T teaches Maths in 5А only; opening 5Б Maths is refused and an access_denied event is written."""
     b = await build_spec_school(sessionmaker)
     actor = b.actor("T")
-    assert await execute(sessionmaker, actor, _open_page, b.group_ids["5А"], b.subject_ids["maths"]) == Role.teacher
+    assert (
+        await execute(sessionmaker, actor, _open_page, b.group_ids["5А"], b.subject_ids["maths"])
+        == Role.teacher
+    )
     with pytest.raises(Forbidden) as refusal:
         await execute(sessionmaker, actor, _open_page, b.group_ids["5Б"], b.subject_ids["maths"])
     assert refusal.value.rule == "R30"
@@ -60,7 +63,10 @@ async def test_inspector_read_at_night_is_granted_and_logged(
 
     b = await build_spec_school(sessionmaker)
     actor = b.actor("inspector", at=msk(2025, 10, 12, 3, 0))
-    assert await execute(sessionmaker, actor, _open_page, b.group_ids["5Б"], b.subject_ids["maths"]) == Role.inspector
+    assert (
+        await execute(sessionmaker, actor, _open_page, b.group_ids["5Б"], b.subject_ids["maths"])
+        == Role.inspector
+    )
     async with sessionmaker() as s:
         reads = await s.scalar(
             select(AuditEvent.seq).where(
