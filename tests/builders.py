@@ -188,7 +188,6 @@ async def build_spec_school(
             name="Школа № 8",
             short_name="Школа 8",
             slug=f"t-{uuid.uuid4().hex[:12]}",
-            timezone="Europe/Moscow",
         )
         s.add(school)
         await s.flush()

@@ -80,13 +80,13 @@ async def write_school(ctx: Seeding) -> None:
                 "short_name": "МБОУ СОШ № 7",
                 "municipality": "Городской округ «Город Энск»",
                 "address": BUILDINGS["main"][1],
-                "timezone": TIMEZONE,
                 "print_header": SCHOOL_HEADER,
                 "slug": ctx.slug,
             }
         ],
     )
-    await w.add(SchoolPolicyRecord, [{"school_id": ctx.school_id, "data": {}}])  # every default (§4.12)
+    # Every §4.12 default; the time zone is a policy setting, written out because the demo depends on it.
+    await w.add(SchoolPolicyRecord, [{"school_id": ctx.school_id, "data": {"timezone": TIMEZONE}}])
 
 
 async def write_calendar(ctx: Seeding) -> None:

@@ -20,8 +20,15 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset(
-    {Role.coordinator, Role.head, Role.deputy_head, Role.teacher, Role.form_tutor, Role.specialist,
-     Role.contingent_clerk}
+    {
+        Role.coordinator,
+        Role.head,
+        Role.deputy_head,
+        Role.teacher,
+        Role.form_tutor,
+        Role.specialist,
+        Role.contingent_clerk,
+    }
 )
 ADMIN_ROLES = frozenset({Role.coordinator, Role.head, Role.deputy_head})
 

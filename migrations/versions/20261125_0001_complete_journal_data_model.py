@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:06:58.158546
+Create Date: 2026-11-25 03:45:52.952517
 """
 
 from collections.abc import Sequence
@@ -51,7 +51,6 @@ def upgrade() -> None:
     sa.Column('short_name', sa.String(length=100), nullable=False),
     sa.Column('municipality', sa.String(length=200), nullable=True),
     sa.Column('address', sa.String(length=300), nullable=True),
-    sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('print_header', sa.String(length=500), nullable=True),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
@@ -106,6 +105,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('grading_scale', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grading_scale_school_id'), ['school_id'], unique=False)
+        batch_op.create_index('uq_grading_scale_builtin_code', ['code'], unique=True, sqlite_where=sa.text('school_id IS NULL'), postgresql_where=sa.text('school_id IS NULL'))
 
     op.create_table('guardian',
     sa.Column('last_name', sa.String(length=100), nullable=False),
@@ -2164,6 +2164,7 @@ def downgrade() -> None:
 
     op.drop_table('guardian')
     with op.batch_alter_table('grading_scale', schema=None) as batch_op:
+        batch_op.drop_index('uq_grading_scale_builtin_code', sqlite_where=sa.text('school_id IS NULL'), postgresql_where=sa.text('school_id IS NULL'))
         batch_op.drop_index(batch_op.f('ix_grading_scale_school_id'))
 
     op.drop_table('grading_scale')

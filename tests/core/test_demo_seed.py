@@ -37,6 +37,7 @@ from core.db.models import (
     ScaleValue,
     School,
     SchoolClass,
+    SchoolPolicyRecord,
     Staff,
     Student,
     Subject,
@@ -166,9 +167,12 @@ async def test_seeding_a_small_school_makes_grades_1_to_11_with_two_to_four_clas
     assert {letter for _, letter, *_ in classes} <= set("АБВГ")
     assert all(scheme and regime for *_, scheme, regime in classes)
     school = await _rows(
-        sessionmaker, select(School.name, School.timezone).where(School.id == summary.school_id)
+        sessionmaker,
+        select(School.name, SchoolPolicyRecord.data)
+        .join(SchoolPolicyRecord, SchoolPolicyRecord.school_id == School.id)
+        .where(School.id == summary.school_id),
     )
-    assert school == [("МБОУ «Средняя общеобразовательная школа № 7»", "Europe/Moscow")]
+    assert school == [("МБОУ «Средняя общеобразовательная школа № 7»", {"timezone": "Europe/Moscow"})]
 
 
 async def test_no_teacher_room_or_pupil_is_double_booked_in_the_timetable(

@@ -42,7 +42,9 @@ class Subscription(IdMixin, SchoolOwned, TimestampMixin, Base):
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
     quiet_start: Mapped[dt.time | None] = mapped_column(Time)
     quiet_end: Mapped[dt.time | None] = mapped_column(Time)
-    digest_mode: Mapped[DigestMode] = mapped_column(str_enum(DigestMode, "digest_mode"), default=DigestMode.instant)
+    digest_mode: Mapped[DigestMode] = mapped_column(
+        str_enum(DigestMode, "digest_mode"), default=DigestMode.instant
+    )
     confirmed_at: Mapped[dt.datetime | None]
 
 
@@ -68,7 +70,9 @@ class NotificationOutbox(IdMixin, SchoolOwned, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     not_before: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
-    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None]

@@ -128,7 +128,9 @@ class Staff(IdMixin, SchoolOwned, TimestampMixin, Base):
     patronymic: Mapped[str | None] = mapped_column(String(100))
     gender: Mapped[str | None] = mapped_column(String(1))
     positions: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[PersonStatus] = mapped_column(str_enum(PersonStatus, "staff_status"), default=PersonStatus.active)
+    status: Mapped[PersonStatus] = mapped_column(
+        str_enum(PersonStatus, "staff_status"), default=PersonStatus.active
+    )
     entered_on: Mapped[date | None] = mapped_column(Date)
 
 

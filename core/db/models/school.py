@@ -44,7 +44,6 @@ class School(IdMixin, TimestampMixin, Base):
     short_name: Mapped[str] = mapped_column(String(100))
     municipality: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     print_header: Mapped[str | None] = mapped_column(String(500))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -185,7 +184,17 @@ class GradingScale(IdMixin, TimestampMixin, Base):
     """A grading scale; built-ins (§10) have no school, custom ones belong to one."""
 
     __tablename__ = "grading_scale"
-    __table_args__ = (UniqueConstraint("school_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "code"),
+        # NULLs are distinct in a unique constraint: the built-ins need their own guard.
+        Index(
+            "uq_grading_scale_builtin_code",
+            "code",
+            unique=True,
+            sqlite_where=text("school_id IS NULL"),
+            postgresql_where=text("school_id IS NULL"),
+        ),
+    )
 
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
