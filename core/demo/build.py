@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,7 +66,10 @@ async def seed_demo(
                 await session.connection(execution_options={SQLITE_IMMEDIATE: True})
                 existing = await session.scalar(select(School.id).where(School.slug == slug))
                 if existing is None:
-                    return await _build(Writer(session), students, weeks, seed, today, slug)
+                    summary = await _build(Writer(session), students, weeks, seed, today, slug)
+            if existing is None:
+                await _refresh_statistics(sessionmaker)
+                return summary
         except IntegrityError:
             # Another process inserted the same slug meanwhile (PostgreSQL); it is there now.
             async with sessionmaker() as again:
@@ -74,6 +77,13 @@ async def seed_demo(
             if existing is None:
                 raise
     return DemoSummary(existing, False)
+
+
+async def _refresh_statistics(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A bulk load leaves the planners without statistics until autovacuum runs; gather them now."""
+    async with sessionmaker() as session:
+        await session.execute(text("ANALYZE"))
+        await session.commit()
 
 
 async def _build(writer: Writer, students: int, weeks: int, seed: int, today: date, slug: str) -> DemoSummary:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, exists, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from core.db.models import (
@@ -58,7 +58,13 @@ def student_on_roster(student_id: int, group_id: Any, day: Any) -> ColumnElement
         gm.student_id == student_id,
         covers(gm.from_date, gm.to_date, day),
     )
-    return or_(by_class, by_membership)
+    # An uncorrelated list of the student's groups lets the planner drive from the lesson indexes
+    # instead of evaluating the EXISTS above for every lesson of the school.
+    candidates = union(
+        select(gc.group_id).join(e, e.class_id == gc.class_id).where(e.student_id == student_id),
+        select(gm.group_id).where(gm.student_id == student_id),
+    )
+    return and_(group_id.in_(candidates), or_(by_class, by_membership))
 
 
 @dataclass(frozen=True, slots=True)
