@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -73,13 +74,28 @@ def _validate(entries: Sequence[AttendanceEntry]) -> None:
         if entry.student_id in seen:
             raise InvalidInput("a student is listed twice", rule="R37", student_id=entry.student_id)
         seen.add(entry.student_id)
-        kind = AttendanceStatus(entry.kind)
+        kind = _coded(AttendanceStatus, entry.kind, "R37", entry.student_id)
+        if entry.reason is not None:
+            _coded(AbsenceReason, entry.reason, "R6", entry.student_id)
         if kind is AttendanceStatus.absent and entry.late_minutes is not None:
             raise InvalidInput(
                 "minutes late belong to lateness only", rule="R37", student_id=entry.student_id
             )
         if entry.late_minutes is not None and not 0 <= entry.late_minutes <= 600:
             raise InvalidInput("minutes late out of range", rule="R37", student_id=entry.student_id)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _coded(codes: type[E], value: object, rule: str, student_id: int | None = None) -> E:
+    """Statuses and reasons are closed, coarse codes (R6, R37): anything else is refused, never stored."""
+    try:
+        return codes(value)
+    except ValueError:
+        raise InvalidInput(
+            "not one of the attendance codes", rule=rule, value=str(value), student_id=student_id
+        ) from None
 
 
 def attendance_key(lesson_id: int, student_id: int) -> str:
@@ -291,12 +307,12 @@ async def set_absence_reason(
     ctx: Ctx, *, attendance_id: int, reason: AbsenceReason, expected_version: int | None = None
 ) -> AttendanceRowResult:
     """Set or change the reason only, never presence (R38, C31); audited, families told (§5.2)."""
+    reason = _coded(AbsenceReason, reason, "R6")
     row = await _locked_row(ctx, attendance_id)
     lesson = await load_lesson(ctx, row.lesson_id)
     role = await _reason_setter_role(ctx, lesson, row.student_id)
     _require_current(row, expected_version)
     approval_id = await check_journal_write(ctx, lesson, WriteKind.attendance, student_id=row.student_id)
-    reason = AbsenceReason(reason)
     if row.reason == reason:
         return AttendanceRowResult(row.id, row.version)
     before = snapshot(row)
