@@ -87,3 +87,9 @@ class RateLimited(DomainError):
 
 class RetentionBlock(DomainError):
     code = "retention"
+
+
+class PasswordChangeRequired(DomainError):
+    """A web account still on its temporary password may only change it (R102)."""
+
+    code = "password_change_required"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy import exists, select
 
@@ -15,6 +18,33 @@ from core.usecases.roster import group_class_ids, student_class_on
 
 TEACHING_ROLES = (Role.teacher, Role.specialist)
 READ_ALL_ROLES = (*ADMIN_ROLES, Role.inspector)
+
+
+P = ParamSpec("P")
+
+
+def _grants(
+    check: Callable[Concatenate[Ctx, P], Awaitable[Role]],
+) -> Callable[Concatenate[Ctx, P], Awaitable[Role]]:
+    """Remember the role a scope check granted, so the audit events of the use case name it (R58)."""
+
+    @functools.wraps(check)
+    async def wrapper(ctx: Ctx, *args: P.args, **kwargs: P.kwargs) -> Role:
+        role = await check(ctx, *args, **kwargs)
+        ctx.granted_role = role
+        return role
+
+    return wrapper
+
+
+def _grants_sync(check: Callable[Concatenate[Ctx, P], Role]) -> Callable[Concatenate[Ctx, P], Role]:
+    @functools.wraps(check)
+    def wrapper(ctx: Ctx, *args: P.args, **kwargs: P.kwargs) -> Role:
+        role = check(ctx, *args, **kwargs)
+        ctx.granted_role = role
+        return role
+
+    return wrapper
 
 
 def _deny(message: str, rule: str, entity: str, entity_id: int | None = None) -> Forbidden:
@@ -59,6 +89,7 @@ async def substitutes(ctx: Ctx, lesson_id: int) -> bool:
     )
 
 
+@_grants
 async def require_lesson_write(ctx: Ctx, lesson: Lesson) -> Role:
     """Journal writes happen only in scope O (R30); students and administration never write (R47, R56)."""
     p = ctx.principal
@@ -83,6 +114,7 @@ async def require_lesson_write(ctx: Ctx, lesson: Lesson) -> Role:
     raise _deny("the lesson is outside the actor's teaching scope", "R30", "lesson", lesson.id)
 
 
+@_grants
 async def require_journal_read(ctx: Ctx, group: Group, subject_id: int, day: date) -> Role:
     """Reading a journal page: R for administration and inspectors, O for teachers, C for tutors."""
     p = ctx.principal
@@ -100,6 +132,7 @@ async def require_journal_read(ctx: Ctx, group: Group, subject_id: int, day: dat
     raise _deny("the journal page is outside the actor's scope", "R30", "journal_page", group.id)
 
 
+@_grants
 async def require_student_read(ctx: Ctx, student_id: int, day: date) -> Role:
     """Reading one student's diary: S, K, C, O (subjects taught) or administration (R105–R108)."""
     p = ctx.principal
@@ -139,6 +172,7 @@ async def _teaches_student(ctx: Ctx, student_id: int, day: date) -> bool:
     return False
 
 
+@_grants_sync
 def require_role(ctx: Ctx, *roles: Role, rule: str, entity: str = "operation") -> Role:
     """Administrative actions: the actor must hold one of `roles` (whole-school scope A)."""
     if ctx.principal.is_system:
@@ -149,6 +183,7 @@ def require_role(ctx: Ctx, *roles: Role, rule: str, entity: str = "operation") -
     return sorted(held)[0]
 
 
+@_grants_sync
 def require_tutor_of(ctx: Ctx, class_id: int | None, *, rule: str, entity: str = "class") -> Role:
     """Form-tutor actions on the own class (scope C), or the coordinator (A)."""
     p = ctx.principal

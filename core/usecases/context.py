@@ -21,8 +21,15 @@ from core.audit import chain
 from core.db.engine import SQLITE_IMMEDIATE
 from core.db.models import School, SchoolPolicyRecord
 from core.domain.actor import Actor
-from core.domain.enums import AccountStatus, AuditAction
-from core.domain.errors import AccountBlocked, ConcurrentChange, DomainError, Forbidden, NotFound
+from core.domain.enums import AccountStatus, AuditAction, Channel, Role
+from core.domain.errors import (
+    AccountBlocked,
+    ConcurrentChange,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PasswordChangeRequired,
+)
 from core.policy.calendar import to_local
 from core.policy.settings import SchoolPolicy
 from core.usecases.principal import Principal, load_principal, system_principal
@@ -39,6 +46,7 @@ class Ctx:
     actor: Actor
     principal: Principal
     _policy: SchoolPolicy | None = field(default=None, repr=False)
+    granted_role: Role | None = None  # the role the last scope check granted; audit events record it
 
     @property
     def now(self) -> datetime:
@@ -77,13 +85,17 @@ class Ctx:
             entity_id=entity_id,
             source=self.actor.channel.value,
             actor_account_id=self.actor.account_id,
-            actor_role=role or (self.actor.role.value if self.actor.role else None),
+            actor_role=role or _role_value(self.granted_role or self.actor.role),
             before=before,
             after=after,
             reason=reason,
             approval_id=approval_id,
             request_id=self.actor.request_id,
         )
+
+
+def _role_value(role: Role | None) -> str | None:
+    return role.value if role is not None else None
 
 
 async def _begin(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
@@ -121,6 +133,12 @@ async def execute(
     try:
         ctx = Ctx(session, actor, system_principal(actor.school_id))
         ctx.principal = await _principal(ctx)
+        if (
+            ctx.principal.must_change_password
+            and actor.channel == Channel.web
+            and not getattr(use_case, "allowed_before_password_change", False)
+        ):
+            raise PasswordChangeRequired("change the temporary password first", rule="R102")
         result = await use_case(ctx, *args, **kwargs)
         await session.commit()
         return result

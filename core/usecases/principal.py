@@ -26,6 +26,7 @@ class Principal:
     tutor_class_ids: frozenset[int] = frozenset()
     child_ids: frozenset[int] = field(default_factory=frozenset)
     is_system: bool = False
+    must_change_password: bool = False
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -103,6 +104,8 @@ async def load_principal(
         staff_roles=staff_roles,
         tutor_class_ids=tutor_classes,
         child_ids=children,
+        # Only a web password can be temporary (R102); bot-only accounts never have one.
+        must_change_password=account.must_change_password and account.password_hash is not None,
     )
 
 
