@@ -29,7 +29,7 @@ async def _monitor(b: SpecSchool, who: str, now: datetime) -> JournalMonitoring:
 async def test_an_empty_lesson_counts_once_for_each_missing_item_and_the_head_sees_the_teacher(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    """R119, C116: L with no attendance, topic or homework status just after 21:00 → 1 each; head's view lists T."""
+    """R119, R46, C116: (entries are monitored, not enforced) L with no attendance, topic or homework status just after 21:00 → 1 each; head's view lists T."""
     b = await build_spec_school(sessionmaker)
     await b.add_lesson(DAY, group="5Б", teacher="T2", slot=1)
 
