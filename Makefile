@@ -73,7 +73,7 @@ demo: venv translations migrate seed ## Set up everything and start zhurnal loca
 # --- check -------------------------------------------------------------------------------------------
 
 # --keep-going: a failure on SQLite still lets the PostgreSQL run report; make exits non-zero either way.
-test: venv translations chromium ## Run the tests on SQLite, then on PostgreSQL if ZHURNAL_TEST_POSTGRES_URL is set
+test: venv translations chromium lint ## Lint, then run the tests on SQLite and on PostgreSQL if ZHURNAL_TEST_POSTGRES_URL is set
 	@$(if $(ZHURNAL_TEST_POSTGRES_URL),,echo "ZHURNAL_TEST_POSTGRES_URL is not set: the PostgreSQL run is skipped")
 	$(MAKE) --no-print-directory --keep-going $(TEST_RUNS)
 
