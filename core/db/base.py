@@ -93,6 +93,13 @@ class Voidable:
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)
     void_reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
+    def void(self, *, at: datetime, by: int | None, reason: str | None) -> None:
+        """Withdraw the row from the journal; it stays in its table with who, when and why (R58)."""
+        self.status = "void"
+        self.voided_at = at
+        self.voided_by = by
+        self.void_reason = reason
+
 
 class CreatedBy:
     created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"), default=None)

@@ -107,10 +107,7 @@ async def _void_operations(ctx: Ctx, account_id: int, since: datetime) -> list[t
         ).all()
         for row in rows:
             before = snapshot(row)
-            row.status = RowStatus.void.value
-            row.voided_at = ctx.now
-            row.voided_by = ctx.actor.account_id
-            row.void_reason = ChangeReason.compromise.value
+            row.void(at=ctx.now, by=ctx.actor.account_id, reason=ChangeReason.compromise.value)
             await ctx.session.flush()
             await ctx.audit(
                 AuditAction.void,

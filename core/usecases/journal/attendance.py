@@ -149,10 +149,7 @@ async def _void(
     ctx: Ctx, row: Attendance, lesson: Lesson, role: Role, why: str | None, approval: int | None
 ) -> None:
     before = snapshot(row)
-    row.status = RowStatus.void.value
-    row.voided_at = ctx.now
-    row.voided_by = author_id(ctx)
-    row.void_reason = why
+    row.void(at=ctx.now, by=author_id(ctx), reason=why)
     await ctx.session.flush()
     await ctx.audit(
         AuditAction.void,

@@ -223,10 +223,7 @@ async def void_homework(ctx: Ctx, *, homework_id: int, reason: str) -> None:
         raise InvalidInput("a reason is required", rule="R58", field="reason")
     await check_journal_write(ctx, lesson, WriteKind.homework)
     before = snapshot(homework)
-    homework.status = "void"
-    homework.voided_at = ctx.now
-    homework.voided_by = ctx.actor.account_id
-    homework.void_reason = reason.strip()
+    homework.void(at=ctx.now, by=ctx.actor.account_id, reason=reason.strip())
     await ctx.session.flush()
     await ctx.audit(
         AuditAction.void, "homework", homework.id, before=before, after=snapshot(homework), reason=reason

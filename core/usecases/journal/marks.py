@@ -437,10 +437,7 @@ async def void_mark(
         ctx, lesson, WriteKind.mark_change, student_id=mark.student_id, mark=mark
     )
     before = snapshot(mark)
-    mark.status = RowStatus.void.value
-    mark.voided_at = ctx.now
-    mark.voided_by = author
-    mark.void_reason = reason.value
+    mark.void(at=ctx.now, by=author, reason=reason.value)
     await ctx.session.flush()
     await ctx.audit(
         AuditAction.void,

@@ -166,10 +166,7 @@ async def void_note(ctx: Ctx, *, note_id: int, reason: str | None = None) -> int
     if note.status != RowStatus.active:
         raise InvalidInput("the note is void", rule="R58", entity="note", id=note_id)
     before = snapshot(note)
-    note.status = RowStatus.void.value
-    note.voided_at = ctx.now
-    note.voided_by = ctx.actor.account_id
-    note.void_reason = reason
+    note.void(at=ctx.now, by=ctx.actor.account_id, reason=reason)
     await ctx.session.flush()
     await ctx.audit(AuditAction.void, "note", note.id, before=before, after=snapshot(note), reason=reason)
     return note.id

@@ -260,12 +260,7 @@ async def set_period_mark(
     )
     before = snapshot(old) if old else None
     if old is not None:
-        old.status, old.voided_at, old.voided_by, old.void_reason = (
-            "void",
-            ctx.now,
-            ctx.actor.account_id,
-            "replaced",
-        )
+        old.void(at=ctx.now, by=ctx.actor.account_id, reason="replaced")
         await ctx.session.flush()
         await ctx.audit(
             AuditAction.void,
@@ -365,12 +360,7 @@ async def withdraw_period_mark(ctx: Ctx, *, period_mark_id: int) -> None:
         period_mark_id=row.id,
     )
     before = snapshot(row)
-    row.status, row.voided_at, row.voided_by, row.void_reason = (
-        "void",
-        ctx.now,
-        ctx.actor.account_id,
-        "withdrawal",
-    )
+    row.void(at=ctx.now, by=ctx.actor.account_id, reason="withdrawal")
     await ctx.session.flush()
     await ctx.audit(
         AuditAction.void,
