@@ -27,7 +27,6 @@ from core.domain.enums import (
     DiarySection,
     LessonStatus,
     PeriodCode,
-    PeriodMarkKind,
 )
 from core.domain.errors import NotFound
 from core.policy.computations import (
@@ -160,9 +159,7 @@ async def group_success(ctx: Ctx, *, group_id: int, subject_id: int, period_id: 
                 select(PeriodMark.student_id, PeriodMark.value_code).where(
                     PeriodMark.group_id == group_id,
                     PeriodMark.subject_id == subject_id,
-                    PeriodMark.scope_key == f"p:{period_id}",
-                    PeriodMark.kind == PeriodMarkKind.period,
-                    PeriodMark.status == "active",
+                    PeriodMark.active_for_period(period_id),
                 )
             )
         ).all()
@@ -195,9 +192,7 @@ async def student_success_rate(ctx: Ctx, *, student_id: int, period_id: int) -> 
         .join(Subject, Subject.id == PeriodMark.subject_id)
         .where(
             PeriodMark.student_id == student_id,
-            PeriodMark.scope_key == f"p:{period_id}",
-            PeriodMark.kind == PeriodMarkKind.period,
-            PeriodMark.status == "active",
+            PeriodMark.active_for_period(period_id),
         )
     )
     outcomes = {

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core.db.models import Attendance, Group, Homework, Lesson, Mark, PeriodMark, ReportingPeriod, WorkType
-from core.domain.enums import AbsenceReason, AttendanceStatus, LessonStatus, PeriodMarkKind
+from core.domain.enums import AbsenceReason, AttendanceStatus, LessonStatus
 from core.domain.errors import NotFound
 from core.policy.settings import AttendanceCodes
 from core.reports.common import alphabetical, on_roster, roster_spans, staff_names, student_names
@@ -122,9 +122,7 @@ async def journal_page(ctx: Ctx, *, group_id: int, subject_id: int, period_id: i
                 select(PeriodMark.student_id, PeriodMark.value_code).where(
                     PeriodMark.group_id == group_id,
                     PeriodMark.subject_id == subject_id,
-                    PeriodMark.scope_key == f"p:{period_id}",
-                    PeriodMark.kind == PeriodMarkKind.period,
-                    PeriodMark.status == "active",
+                    PeriodMark.active_for_period(period_id),
                 )
             )
         ).all()

@@ -32,7 +32,6 @@ from core.domain.enums import (
     AuditAction,
     LessonStatus,
     PeriodCode,
-    PeriodMarkKind,
 )
 from core.domain.errors import Forbidden, NotFound
 from core.policy.computations import (
@@ -250,9 +249,7 @@ async def _period_marks(
         select(PeriodMark.student_id, PeriodMark.subject_id, PeriodMark.value_code).where(
             PeriodMark.student_id.in_(students),
             PeriodMark.subject_id.in_(subjects),
-            PeriodMark.scope_key == f"p:{period_id}",
-            PeriodMark.kind == PeriodMarkKind.period,
-            PeriodMark.status == "active",
+            PeriodMark.active_for_period(period_id),
         )
     )
     return {(s, subj): code for s, subj, code in rows}

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,6 +78,14 @@ class Mark(IdMixin, SchoolOwned, TimestampMixin, VersionMixin, Voidable, Base):
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("correction_approval.id"))
 
 
+def period_scope_key(period_id: int) -> str:
+    return f"p:{period_id}"
+
+
+def year_scope_key(year_id: int) -> str:
+    return f"y:{year_id}"
+
+
 class PeriodMark(IdMixin, SchoolOwned, TimestampMixin, VersionMixin, Voidable, Base):
     """A period, annual, exam or final mark or code; one active row per student × subject × scope × kind."""
 
@@ -110,6 +120,15 @@ class PeriodMark(IdMixin, SchoolOwned, TimestampMixin, VersionMixin, Voidable, B
     early_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     late_seconds: Mapped[int | None] = mapped_column(Integer)
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("correction_approval.id"))
+
+    @classmethod
+    def active_for_period(cls, period_id: int) -> ColumnElement[bool]:
+        """SQL: the active period-kind marks and codes of one reporting period."""
+        return and_(
+            cls.scope_key == period_scope_key(period_id),
+            cls.kind == PeriodMarkKind.period,
+            cls.status == "active",
+        )
 
 
 class Deferral(IdMixin, SchoolOwned, TimestampMixin, Base):

@@ -26,11 +26,11 @@ from core.db.models import (
     ReportingPeriod,
     Subject,
 )
-from core.domain.enums import ApprovalDecision, PeriodMarkKind, YearStatus
+from core.domain.enums import ApprovalDecision, YearStatus
 from core.domain.errors import Locked, OutsideEditWindow
 from core.policy.edit_window import edit_limit_for
 from core.usecases.context import Ctx
-from core.usecases.journal.periods import page_locked, period_of, period_scope_key
+from core.usecases.journal.periods import page_locked, period_of
 
 
 class WriteKind(StrEnum):
@@ -188,9 +188,7 @@ async def _check_freeze_and_lock(
                 exists().where(
                     PeriodMark.student_id == student_id,
                     PeriodMark.subject_id == page.subject_id,
-                    PeriodMark.scope_key == period_scope_key(period.id),
-                    PeriodMark.kind == PeriodMarkKind.period,
-                    PeriodMark.status == "active",
+                    PeriodMark.active_for_period(period.id),
                 )
             )
         )

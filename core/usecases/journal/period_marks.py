@@ -32,6 +32,7 @@ from core.db.models import (
     Subject,
     WorkType,
 )
+from core.db.models.journal import period_scope_key, year_scope_key
 from core.domain.enums import AuditAction, NotificationCategory, PeriodCode, PeriodMarkKind
 from core.domain.errors import Forbidden, InvalidInput, NeedsConfirmation, NotFound
 from core.outbox.family import notify_family, withdraw_pending
@@ -40,7 +41,7 @@ from core.policy.deadlines import PeriodMarkTiming, classify_period_mark_entry, 
 from core.usecases.access import TEACHING_ROLES, require_journal_read
 from core.usecases.context import Ctx
 from core.usecases.journal.locks import check_page_write
-from core.usecases.journal.periods import page_state, period_scope_key, year_scope_key
+from core.usecases.journal.periods import page_state
 from core.usecases.roster import roster
 from core.usecases.scales import numeric_values, scale_for
 

@@ -14,20 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.snapshot import snapshot
 from core.db.models import Deferral, Group, GroupClass, PeriodMark, ReportingPeriod, SchoolClass, Subject
-from core.domain.enums import AuditAction, PeriodMarkKind, PeriodStatus, Role
+from core.domain.enums import AuditAction, PeriodStatus, Role
 from core.domain.errors import InvalidInput, NotFound
 from core.policy.deadlines import period_mark_window
 from core.usecases.access import require_role
 from core.usecases.context import Ctx
 from core.usecases.roster import roster
-
-
-def period_scope_key(period_id: int) -> str:
-    return f"p:{period_id}"
-
-
-def year_scope_key(year_id: int) -> str:
-    return f"y:{year_id}"
 
 
 async def period_of(session: AsyncSession, group_id: int, day: date) -> ReportingPeriod | None:
@@ -51,9 +43,7 @@ def settled_period_marks(student_ids: set[int], subject_id: int, period_id: int)
     return select(PeriodMark.student_id).where(
         PeriodMark.student_id.in_(student_ids),
         PeriodMark.subject_id == subject_id,
-        PeriodMark.scope_key == period_scope_key(period_id),
-        PeriodMark.kind == PeriodMarkKind.period,
-        PeriodMark.status == "active",
+        PeriodMark.active_for_period(period_id),
     )
 
 
