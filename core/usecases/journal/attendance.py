@@ -28,14 +28,13 @@ from core.domain.errors import ConcurrentChange, Forbidden, InvalidInput, NotFou
 from core.outbox.family import notify_family, settle_delay, was_sent, withdraw_pending
 from core.policy.deadlines import attendance_deadline
 from core.usecases.context import Ctx
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
+from core.usecases.journal.lateness import late_seconds
 from core.usecases.journal.locks import WriteKind, check_journal_write
 from core.usecases.journal.marks import (
     author_id,
-    late_seconds,
-    load_lesson,
     require_on_roster,
     require_writer,
-    russian_text_warnings,
 )
 from core.usecases.roster import student_class_on
 

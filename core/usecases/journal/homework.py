@@ -27,7 +27,9 @@ from core.policy.deadlines import homework_deadline, lateness
 from core.policy.settings import HomeworkAnchor, SchoolPolicy
 from core.usecases.access import require_lesson_write
 from core.usecases.context import Ctx
-from core.usecases.journal.lesson_record import CLOSED, load_lesson, russian_text_warnings, seconds_late
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
+from core.usecases.journal.lateness import late_seconds
+from core.usecases.journal.lesson_record import CLOSED
 from core.usecases.journal.locks import WriteKind, check_journal_write
 from core.usecases.principal import active_on
 from core.usecases.roster import on_roster
@@ -98,8 +100,8 @@ async def _next_lesson_id(session: AsyncSession, lesson: Lesson) -> int | None:
 
 async def _late_seconds(ctx: Ctx, lesson: Lesson) -> int | None:
     policy = await ctx.policy()
-    deadline = homework_deadline(lesson.date, await anchor_end(ctx.session, lesson, policy), policy)
-    return seconds_late(ctx.now, deadline)
+    anchor = await anchor_end(ctx.session, lesson, policy)
+    return await late_seconds(ctx, lesson, lambda d: homework_deadline(d, anchor, policy))
 
 
 def _set_status(lesson: Lesson, status: HomeworkStatus, ctx: Ctx, late_seconds: int | None) -> None:

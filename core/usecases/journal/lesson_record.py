@@ -10,12 +10,13 @@ from sqlalchemy import select
 from core.audit.snapshot import snapshot
 from core.db.models import Lesson, ThematicPlan, ThematicPlanItem
 from core.domain.enums import AuditAction, LessonStatus
-from core.domain.errors import InvalidInput, NotFound
+from core.domain.errors import InvalidInput
 from core.policy.deadlines import lateness, topic_deadline
 from core.policy.settings import SchoolPolicy
-from core.policy.text import TextCheck, check_russian_text
 from core.usecases.access import require_lesson_write
 from core.usecases.context import Ctx
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
+from core.usecases.journal.lateness import late_seconds
 from core.usecases.journal.locks import WriteKind, check_journal_write
 
 CLOSED = (LessonStatus.cancelled, LessonStatus.rescheduled)
@@ -27,29 +28,6 @@ class TopicResult:
     topic_item_id: int | None
     late_seconds: int | None
     warnings: tuple[str, ...] = ()  # "R5": the text has no Cyrillic letter
-
-
-def seconds_late(entered_at: datetime, deadline: datetime) -> int | None:
-    """None when on time, else whole seconds late (at least 1, so a late entry never reads as 0) (R4)."""
-    late = lateness(entered_at, deadline)
-    return None if late is None else max(1, int(late.total_seconds()))
-
-
-async def load_lesson(ctx: Ctx, lesson_id: int) -> Lesson:
-    """The lesson of the actor's school, or NotFound."""
-    lesson = await ctx.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.school_id != ctx.actor.school_id:
-        raise NotFound("lesson", entity="lesson", id=lesson_id)
-    return lesson
-
-
-async def russian_text_warnings(ctx: Ctx, *texts: str | None) -> tuple[str, ...]:
-    """R5: block raises InvalidInput, warn returns ("R5",) so the text is saved with a warning."""
-    mode = (await ctx.policy()).cyrillic_check
-    results = {check_russian_text(t, mode) for t in texts if t}
-    if TextCheck.block in results:
-        raise InvalidInput("the text has no Cyrillic letter", rule="R5")
-    return ("R5",) if TextCheck.warn in results else ()
 
 
 async def _plan_item(ctx: Ctx, lesson: Lesson, item_id: int) -> ThematicPlanItem:
@@ -96,7 +74,8 @@ async def record_topic(
     if lesson.topic_entered_at is None:
         # The "topic missing" flag concerns the first entry; later edits are in the audit trail.
         lesson.topic_entered_at = ctx.now
-        lesson.topic_late_seconds = seconds_late(ctx.now, topic_deadline(lesson.date, await ctx.policy()))
+        policy = await ctx.policy()
+        lesson.topic_late_seconds = await late_seconds(ctx, lesson, lambda d: topic_deadline(d, policy))
     lesson.topic = text
     lesson.topic_item_id = item_id
     if material is not None:

@@ -12,17 +12,16 @@ from core.db.models import Attendance, MakeupProtocol, Mark
 from core.domain.enums import AbsenceReason, AttendanceStatus, AuditAction, RowStatus
 from core.domain.errors import InvalidInput
 from core.usecases.context import Ctx
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
 from core.usecases.journal.locks import WriteKind, check_journal_write
 from core.usecases.journal.marks import (
     MarkResult,
     announce_new_mark,
     author_id,
-    load_lesson,
     require_on_roster,
     require_scale_value,
     require_work_type,
     require_writer,
-    russian_text_warnings,
 )
 
 MAKEUP_REASONS = frozenset({AbsenceReason.ill, AbsenceReason.excused})

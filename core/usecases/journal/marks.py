@@ -6,9 +6,7 @@ attendance, make-up and note use cases of this package.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -17,7 +15,6 @@ from sqlalchemy import exists, select
 
 from core.audit.snapshot import snapshot
 from core.db.models import (
-    BellSlot,
     Enrollment,
     Group,
     GroupClass,
@@ -25,7 +22,6 @@ from core.db.models import (
     Lesson,
     Mark,
     NotificationOutbox,
-    OutageWindow,
     ScaleValue,
     Subject,
     WorkType,
@@ -42,11 +38,12 @@ from core.domain.enums import (
 )
 from core.domain.errors import ConcurrentChange, Forbidden, InvalidInput, NotFound
 from core.outbox.family import notify_family, settle_delay, was_sent, withdraw_pending
-from core.policy.deadlines import lateness, mark_deadline, outage_adjusted_deadline
+from core.policy.deadlines import mark_deadline
 from core.policy.settings import RetakeMode
-from core.policy.text import TextCheck, check_russian_text
 from core.usecases.access import TEACHING_ROLES, require_lesson_write
 from core.usecases.context import Ctx
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
+from core.usecases.journal.lateness import late_seconds
 from core.usecases.journal.locks import WriteKind, check_journal_write
 from core.usecases.roster import on_roster, student_class_on
 from core.usecases.scales import scale_for
@@ -71,17 +68,6 @@ class MarkResult:
 
 
 # ---- helpers shared by the journal-entry use cases -------------------------------------------
-
-
-async def load_lesson(ctx: Ctx, lesson_id: int, *, lock: bool = False) -> Lesson:
-    """The lesson of this school; `lock` takes a row lock (PostgreSQL) to serialise writers."""
-    query = select(Lesson).where(Lesson.id == lesson_id, Lesson.school_id == ctx.actor.school_id)
-    if lock:
-        query = query.with_for_update()
-    lesson = await ctx.session.scalar(query)
-    if lesson is None:
-        raise NotFound("lesson", entity="lesson", id=lesson_id)
-    return lesson
 
 
 async def require_writer(ctx: Ctx, lesson: Lesson) -> Role:
@@ -132,47 +118,6 @@ async def require_on_roster(ctx: Ctx, lesson: Lesson, student_id: int) -> None:
         student_id=student_id,
         lesson_id=lesson.id,
     )
-
-
-async def late_seconds(
-    ctx: Ctx, lesson: Lesson, normal_deadline_for: Callable[[date], datetime]
-) -> int | None:
-    """How late an entry made now is; an outage around the lesson start moves the deadline (R4, R9)."""
-    policy = await ctx.policy()
-    slot = await ctx.session.get(BellSlot, lesson.bell_slot_id)
-    assert slot is not None
-    start = datetime.combine(lesson.date, slot.start_time, tzinfo=policy.tz)
-    outages = (
-        await ctx.session.execute(
-            select(OutageWindow.starts_at, OutageWindow.ends_at).where(
-                OutageWindow.school_id == ctx.actor.school_id,
-                OutageWindow.starts_at <= start,
-                OutageWindow.ends_at > start,
-            )
-        )
-    ).all()
-    deadline = (
-        outage_adjusted_deadline(start, normal_deadline_for, [(s, e) for s, e in outages])
-        if outages
-        else normal_deadline_for(lesson.date)
-    )
-    late = lateness(ctx.now, deadline)
-    return None if late is None else max(1, int(late.total_seconds()))
-
-
-async def russian_text_warnings(ctx: Ctx, *texts: str | None) -> tuple[str, ...]:
-    """R5: block or warn about journal text without Cyrillic letters, per `cyrillic_check`."""
-    mode = (await ctx.policy()).cyrillic_check
-    warnings: list[str] = []
-    for text in texts:
-        if not text:
-            continue
-        verdict = check_russian_text(text, mode)
-        if verdict is TextCheck.block:
-            raise InvalidInput("journal text must be in Russian", rule="R5", text=text)
-        if verdict is TextCheck.warn and "R5" not in warnings:
-            warnings.append("R5")
-    return tuple(warnings)
 
 
 # ---- marks ------------------------------------------------------------------------------------

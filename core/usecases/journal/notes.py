@@ -18,12 +18,11 @@ from core.domain.errors import Forbidden, InvalidInput, NotFound
 from core.outbox.family import notify_family
 from core.usecases.access import TEACHING_ROLES
 from core.usecases.context import Ctx
+from core.usecases.journal.entries import load_lesson, russian_text_warnings
 from core.usecases.journal.marks import (
     author_id,
-    load_lesson,
     require_on_roster,
     require_writer,
-    russian_text_warnings,
 )
 from core.usecases.principal import active_on
 from core.usecases.roster import roster, student_class_on

@@ -25,7 +25,7 @@ from core.outbox.family import notify_family
 from core.policy.deadlines import substitution_deadline
 from core.usecases.access import TEACHING_ROLES, require_lesson_write, require_role
 from core.usecases.context import Ctx
-from core.usecases.journal.lesson_record import seconds_late
+from core.usecases.journal.lateness import seconds_late
 from core.usecases.roster import roster
 from core.usecases.timetable.timetable import SCHEDULERS
 

@@ -90,3 +90,33 @@ async def test_outage_ending_before_it_starts_is_refused(
     with pytest.raises(InvalidInput):
         await _declare(b, starts=msk(2025, 10, 9, 12), ends=msk(2025, 10, 8, 8))
     assert await _windows(b) == []
+
+
+async def test_an_outage_also_exempts_topics_and_homework_entered_after_it(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """R9, R32, R39: after the 08.10–09.10 outage, L's topic and homework entered on 09.10 are not late."""
+    from core.usecases.journal.homework import set_homework
+    from core.usecases.journal.lesson_record import record_topic
+
+    b = await build_spec_school(sessionmaker)
+    await _declare(b)
+    entered = b.actor("T", at=msk(2025, 10, 9, 12, 30))  # homework: 90 min after 11:05, on the window end day
+    await execute(sessionmaker, entered, record_topic, lesson_id=b.lesson_l, topic="Дроби: сложение")
+    result = await execute(
+        sessionmaker, entered, set_homework, lesson_id=b.lesson_l, text="№ 12, 14 на стр. 40"
+    )
+    async with sessionmaker() as s:
+        lesson = await s.get(Lesson, b.lesson_l)
+    assert lesson is not None
+    assert lesson.topic_late_seconds is None
+    assert result.late_seconds is None
+    without = await b.add_lesson(date(2025, 10, 8), slot=4)
+    late = await execute(
+        sessionmaker,
+        b.actor("T", at=msk(2025, 10, 10, 14)),
+        record_topic,
+        lesson_id=without,
+        topic="Дроби: вычитание",
+    )
+    assert late.late_seconds is not None
