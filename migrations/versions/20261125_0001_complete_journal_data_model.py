@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:45:52.952517
+Create Date: 2026-11-25 04:17:22.883319
 """
 
 from collections.abc import Sequence
@@ -291,11 +291,13 @@ def upgrade() -> None:
     sa.Column('year_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sa.Enum('non_working', 'working', name='calendar_day_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('timetable_weekday', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint("timetable_weekday IS NULL OR (kind = 'working' AND timetable_weekday BETWEEN 0 AND 6)", name=op.f('ck_calendar_day_timetable_weekday')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_calendar_day_school_id_school'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['year_id'], ['academic_year.id'], name=op.f('fk_calendar_day_year_id_academic_year')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_day')),

@@ -124,11 +124,19 @@ class CalendarDay(IdMixin, SchoolOwned, TimestampMixin, Base):
     """The working calendar's exceptions: public holidays and transferred working days (R3)."""
 
     __tablename__ = "calendar_day"
-    __table_args__ = (UniqueConstraint("school_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "day"),
+        CheckConstraint(
+            "timetable_weekday IS NULL OR (kind = 'working' AND timetable_weekday BETWEEN 0 AND 6)",
+            name="timetable_weekday",
+        ),
+    )
 
     year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id"), index=True)
     day: Mapped[date] = mapped_column(Date)
     kind: Mapped[CalendarDayKind] = mapped_column(str_enum(CalendarDayKind, "calendar_day_kind"))
+    # A transferred working day follows the timetable of this weekday (0 = Monday); lessons need it.
+    timetable_weekday: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(String(200))
 
 

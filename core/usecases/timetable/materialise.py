@@ -2,7 +2,7 @@
 
 One pass: entries, holidays, calendar exceptions, work regimes and grades are loaded once, existing
 (entry, date) pairs are skipped, and the rest is inserted in bulk. Running it again inserts nothing.
-Transferred working days (CalendarDay `working`) are not mapped to a weekday yet, so they get no lessons.
+A transferred working day (CalendarDay `working`) gets the lessons of the weekday it stands in for.
 """
 
 from __future__ import annotations
@@ -121,6 +121,18 @@ async def materialise_lessons(
             )
         )
     )
+    stands_in = dict(
+        (
+            await ctx.session.execute(
+                select(CalendarDay.day, CalendarDay.timetable_weekday).where(
+                    CalendarDay.school_id == sid,
+                    CalendarDay.kind == CalendarDayKind.working,
+                    CalendarDay.timetable_weekday.is_not(None),
+                    CalendarDay.day.between(date_from, date_to),
+                )
+            )
+        ).all()
+    )
     policy = await ctx.policy()
     grades, workdays = await _group_facts(
         ctx, {e.group_id for e in entries}, date_from, frozenset(policy.working_weekdays)
@@ -146,8 +158,10 @@ async def materialise_lessons(
         year = years[entry.year_id]
         first = max(date_from, entry.valid_from, year.start_date)
         last = min(date_to, entry.valid_to or date_to, year.teaching_end_date)
-        day = first + timedelta(days=(entry.weekday - first.weekday()) % 7)
-        while day <= last:
+        weekly = first + timedelta(days=(entry.weekday - first.weekday()) % 7)
+        days = [weekly + timedelta(days=7 * n) for n in range(max(0, (last - weekly).days // 7 + 1))]
+        days += [d for d, weekday in stands_in.items() if weekday == entry.weekday and first <= d <= last]
+        for day in days:
             if (
                 (entry.id, day) not in existing
                 and entry.weekday in workdays[entry.group_id]
@@ -171,7 +185,6 @@ async def materialise_lessons(
                         "updated_at": ctx.now,
                     }
                 )
-            day += timedelta(days=7)
     if rows:
         await ctx.session.execute(insert(Lesson), rows)
         await ctx.audit(

@@ -245,3 +245,32 @@ async def test_individual_group_of_an_iup_student_gets_its_own_lessons_and_diary
     assert [h.text for h in for_s] == ["Послушать марш"]
     assert (await get(sessionmaker, Lesson, gpd_lesson.id)).status == "held"
     assert for_x == []
+
+
+async def test_a_transferred_working_saturday_gets_the_lessons_of_the_weekday_it_stands_in_for(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """R3: Saturday 08.11 declared a working day on Tuesday's timetable gets 5А's Tuesday Maths lesson."""
+    b = await build_spec_school(sessionmaker)
+    async with sessionmaker() as s:
+        s.add(
+            CalendarDay(
+                school_id=b.school_id,
+                year_id=b.year_id,
+                day=date(2025, 11, 8),
+                kind=CalendarDayKind.working,
+                timetable_weekday=1,
+            )
+        )
+        await s.commit()
+    await _entry(b, "5А", "maths", 1, 2, "T")  # Tuesdays
+    await _entry(b, "5А", "maths", 0, 1, "T")  # Mondays: not carried to the Saturday
+    created = await execute(
+        sessionmaker, b.system(), materialise_lessons, date_from=date(2025, 11, 3), date_to=date(2025, 11, 9)
+    )
+    assert created == 3
+    assert await _lesson_dates(b) == [
+        ("5А", date(2025, 11, 3)),
+        ("5А", date(2025, 11, 4)),
+        ("5А", date(2025, 11, 8)),
+    ]
