@@ -31,9 +31,9 @@ from core.db.models import (
 from core.domain.enums import ADMIN_ROLES
 from core.policy.calendar import local_at, local_end_of_day
 from core.policy.computations import percent
-from core.reports.common import covers
 from core.usecases.access import TEACHING_ROLES, require_role
 from core.usecases.context import Ctx
+from core.usecases.roster import covers
 
 WINDOW_DAYS = 30
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from core.db.models import Attendance, BellSlot, Enrollment, Lesson, SchoolClass, Subject
 from core.domain.enums import ADMIN_ROLES, AbsenceReason, AttendanceStatus
 from core.domain.errors import NotFound
-from core.reports.common import alphabetical, covers, student_names
+from core.reports.common import alphabetical, student_names
 from core.usecases.access import require_tutor_of
 from core.usecases.context import Ctx
+from core.usecases.roster import covers
 
 
 @dataclass(frozen=True)

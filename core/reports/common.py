@@ -12,8 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, union, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select, union_all
 
 from core.db.models import (
     Assignment,
@@ -31,40 +30,9 @@ from core.db.models import (
 )
 from core.domain.enums import DiarySection, GroupKind, Role
 from core.usecases.context import Ctx
+from core.usecases.roster import covers
 
 FAMILY_ROLES = (Role.student, Role.parent)
-
-
-def covers(from_col: Any, to_col: Any, day: Any) -> ColumnElement[bool]:
-    """SQL: a dated row (from, to-or-open) covers `day`, which may itself be a column."""
-    return and_(from_col <= day, or_(to_col.is_(None), to_col >= day))
-
-
-def student_on_roster(student_id: int, group_id: Any, day: Any) -> ColumnElement[bool]:
-    """SQL: the student is on the roster of group `group_id` on `day` (both may be outer columns)."""
-    g, gc, e, gm = aliased(Group), aliased(GroupClass), aliased(Enrollment), aliased(GroupMembership)
-    by_class = exists().where(
-        g.id == group_id,
-        g.kind == GroupKind.whole_class,
-        gc.group_id == g.id,
-        e.class_id == gc.class_id,
-        e.student_id == student_id,
-        covers(e.from_date, e.to_date, day),
-    )
-    by_membership = exists().where(
-        g.id == group_id,
-        g.kind != GroupKind.whole_class,
-        gm.group_id == g.id,
-        gm.student_id == student_id,
-        covers(gm.from_date, gm.to_date, day),
-    )
-    # An uncorrelated list of the student's groups lets the planner drive from the lesson indexes
-    # instead of evaluating the EXISTS above for every lesson of the school.
-    candidates = union(
-        select(gc.group_id).join(e, e.class_id == gc.class_id).where(e.student_id == student_id),
-        select(gm.group_id).where(gm.student_id == student_id),
-    )
-    return and_(group_id.in_(candidates), or_(by_class, by_membership))
 
 
 @dataclass(frozen=True, slots=True)

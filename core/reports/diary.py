@@ -41,10 +41,10 @@ from core.domain.enums import (
     SubstitutionKind,
 )
 from core.policy.calendar import to_local
-from core.reports.common import covers, log_diary_view, staff_names, student_on_roster, taught_subjects
+from core.reports.common import log_diary_view, staff_names, taught_subjects
 from core.usecases.access import require_student_read
 from core.usecases.context import Ctx
-from core.usecases.roster import student_class_on
+from core.usecases.roster import covers, student_class_on, student_on_roster
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,10 @@ from core.reports.common import (
     log_diary_view,
     on_roster,
     roster_spans,
-    student_on_roster,
 )
 from core.usecases.access import require_journal_read, require_student_read
 from core.usecases.context import Ctx
-from core.usecases.roster import student_class_on
+from core.usecases.roster import student_class_on, student_on_roster
 
 _CODES = {
     PeriodCode.exempt.value: OutcomeKind.exempt,

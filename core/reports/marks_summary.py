@@ -26,12 +26,11 @@ from core.reports.common import (
     class_parallel_scale,
     load_scales,
     log_diary_view,
-    student_on_roster,
     taught_subjects,
 )
 from core.usecases.access import require_student_read
 from core.usecases.context import Ctx
-from core.usecases.roster import student_class_on
+from core.usecases.roster import student_class_on, student_on_roster
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,10 @@ from core.policy.computations import (
     group_rates,
 )
 from core.policy.deadlines import deferral_is_overdue, period_mark_window
-from core.reports.common import PersonName, Scale, alphabetical, covers, load_scales, student_names
+from core.reports.common import PersonName, Scale, alphabetical, load_scales, student_names
 from core.usecases.access import TEACHING_ROLES
 from core.usecases.context import Ctx
+from core.usecases.roster import covers
 
 _CODES = {
     PeriodCode.exempt.value: OutcomeKind.exempt,

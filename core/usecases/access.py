@@ -13,8 +13,7 @@ from core.db.models import Assignment, Group, Lesson, Substitution
 from core.domain.enums import ADMIN_ROLES, AuditAction, RequestStatus, Role, SubstitutionKind
 from core.domain.errors import Forbidden
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
-from core.usecases.roster import group_class_ids, student_class_on
+from core.usecases.roster import covers, group_class_ids, student_class_on, student_on_roster
 
 TEACHING_ROLES = (Role.teacher, Role.specialist)
 READ_ALL_ROLES = (*ADMIN_ROLES, Role.inspector)
@@ -63,7 +62,7 @@ async def teaches(ctx: Ctx, group_id: int, subject_id: int, day: date) -> bool:
                     Assignment.staff_id == staff_id,
                     Assignment.group_id == group_id,
                     Assignment.subject_id == subject_id,
-                    active_on(Assignment.from_date, Assignment.to_date, day),
+                    covers(Assignment.from_date, Assignment.to_date, day),
                 )
             )
         )
@@ -156,20 +155,18 @@ async def require_student_read(ctx: Ctx, student_id: int, day: date) -> Role:
 
 
 async def _teaches_student(ctx: Ctx, student_id: int, day: date) -> bool:
-    from core.usecases.roster import roster
-
-    groups = await ctx.session.scalars(
-        select(Group)
-        .join(Assignment, Assignment.group_id == Group.id)
-        .where(
-            Assignment.staff_id == ctx.principal.staff_id,
-            active_on(Assignment.from_date, Assignment.to_date, day),
+    """Scope O over a student: one of the actor's assignments that day is for a group the student is in."""
+    return bool(
+        await ctx.session.scalar(
+            select(
+                exists().where(
+                    Assignment.staff_id == ctx.principal.staff_id,
+                    covers(Assignment.from_date, Assignment.to_date, day),
+                    student_on_roster(student_id, Assignment.group_id, day),
+                )
+            )
         )
     )
-    for group in groups:
-        if student_id in await roster(ctx.session, group, day):
-            return True
-    return False
 
 
 @_grants_sync

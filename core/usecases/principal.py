@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Account, GuardianLink, Inspector, SchoolClass, StaffRole
@@ -107,8 +107,3 @@ async def load_principal(
         # Only a web password can be temporary (R102); bot-only accounts never have one.
         must_change_password=account.must_change_password and account.password_hash is not None,
     )
-
-
-def active_on(from_col: object, to_col: object, day: date) -> object:
-    """SQL condition: a dated row (from, to-or-open) covers `day`."""
-    return and_(from_col <= day, or_(to_col.is_(None), to_col >= day))  # type: ignore[operator,union-attr]

@@ -20,8 +20,7 @@ from core.db.models import (
 from core.domain.enums import CalendarDayKind, NotificationCategory, OutboxStatus, PersonType, Role
 from core.policy.calendar import WorkingCalendar
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
-from core.usecases.roster import student_class_on
+from core.usecases.roster import covers, student_class_on
 
 
 async def account_of(ctx: Ctx, person_type: PersonType, person_id: int) -> Account | None:
@@ -164,7 +163,7 @@ async def guardian_children(ctx: Ctx, guardian_id: int, day: date) -> list[int]:
         await ctx.session.scalars(
             select(GuardianLink.student_id).where(
                 GuardianLink.guardian_id == guardian_id,
-                active_on(GuardianLink.active_from, GuardianLink.active_to, day),
+                covers(GuardianLink.active_from, GuardianLink.active_to, day),
             )
         )
     )

@@ -24,7 +24,7 @@ from core.usecases.accounts.common import (
     revoke_open_invites,
 )
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
+from core.usecases.roster import covers
 
 CUT_OFF = frozenset({ConsentDecision.refused, ConsentDecision.withdrawn})
 
@@ -117,7 +117,7 @@ async def _cut_off_unrepresented_children(ctx: Ctx, guardian_id: int) -> list[in
                 GuardianLink.student_id == student_id,
                 GuardianLink.guardian_id != guardian_id,
                 GuardianLink.is_legal_representative,
-                active_on(GuardianLink.active_from, GuardianLink.active_to, today),
+                covers(GuardianLink.active_from, GuardianLink.active_to, today),
             )
         )
         if any(

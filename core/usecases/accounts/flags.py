@@ -32,7 +32,7 @@ from core.policy.deadlines import access_request_due, contingent_invite_due, sta
 from core.usecases.access import require_role
 from core.usecases.accounts.common import working_calendar
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
+from core.usecases.roster import covers
 
 PENDING_CONSENT_DAYS = 30  # R93/R94: lenient `pending` lasts at most 30 days
 CONTINGENT_ENTRY = (EnrollmentReason.admission, EnrollmentReason.arrival, EnrollmentReason.transfer)
@@ -87,7 +87,7 @@ async def _scope(ctx: Ctx, rule: str, day: date, *, tutor_allowed: bool = True) 
         await ctx.session.scalars(
             select(Enrollment.student_id).where(
                 Enrollment.class_id.in_(p.tutor_class_ids),
-                active_on(Enrollment.from_date, Enrollment.to_date, day),
+                covers(Enrollment.from_date, Enrollment.to_date, day),
             )
         )
     )
@@ -95,7 +95,7 @@ async def _scope(ctx: Ctx, rule: str, day: date, *, tutor_allowed: bool = True) 
         await ctx.session.scalars(
             select(GuardianLink.guardian_id).where(
                 GuardianLink.student_id.in_(students),
-                active_on(GuardianLink.active_from, GuardianLink.active_to, day),
+                covers(GuardianLink.active_from, GuardianLink.active_to, day),
             )
         )
     )
@@ -219,7 +219,7 @@ async def overdue_contingent_invites(ctx: Ctx, *, on: date) -> list[PersonRef]:
             .join(Guardian, Guardian.id == GuardianLink.guardian_id)
             .where(
                 GuardianLink.student_id.in_(due_students),
-                active_on(GuardianLink.active_from, GuardianLink.active_to, on),
+                covers(GuardianLink.active_from, GuardianLink.active_to, on),
                 Guardian.paper_only.is_(False),
             )
         )

@@ -38,7 +38,7 @@ from core.usecases.access import require_role, require_tutor_of
 from core.usecases.accounts.common import account_of, class_for_person, revoke_open_invites, working_calendar
 from core.usecases.accounts.consent import latest_consent, messenger_allowed
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
+from core.usecases.roster import covers
 
 PERSON_MODELS: dict[PersonType, type] = {
     PersonType.staff: Staff,
@@ -114,7 +114,7 @@ async def student_gate(ctx: Ctx, student_id: int) -> None:
         select(GuardianLink.guardian_id).where(
             GuardianLink.student_id == student_id,
             GuardianLink.is_legal_representative,
-            active_on(GuardianLink.active_from, GuardianLink.active_to, today),
+            covers(GuardianLink.active_from, GuardianLink.active_to, today),
         )
     )
     for guardian_id in representatives:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from core.db.models import Account, Assignment, Enrollment, GuardianLink, SchoolClass
 from core.policy.calendar import local_at
-from core.reports.common import covers, student_on_roster
 from core.usecases.context import Ctx
+from core.usecases.roster import covers, student_on_roster
 
 
 async def teacher_staff_ids(ctx: Ctx, student_id: int, day: date) -> set[int]:

@@ -26,10 +26,10 @@ from core.domain.enums import ADMIN_ROLES, AuditAction, NotificationCategory, Ou
 from core.domain.errors import InvalidInput, NotFound
 from core.outbox.family import family_recipients
 from core.outbox.timing import push_time
-from core.reports.common import covers
 from core.usecases.access import require_role, require_tutor_of
 from core.usecases.context import Ctx
 from core.usecases.family.common import class_students
+from core.usecases.roster import covers
 
 ENTITY = "diary_services_informing"
 EVENT_TYPE = "diary_services_info"

@@ -31,8 +31,7 @@ from core.usecases.journal.entries import load_lesson, russian_text_warnings
 from core.usecases.journal.lateness import late_seconds
 from core.usecases.journal.lesson_record import CLOSED
 from core.usecases.journal.locks import WriteKind, check_journal_write
-from core.usecases.principal import active_on
-from core.usecases.roster import on_roster
+from core.usecases.roster import covers, on_roster
 
 ACTIVE = "active"
 
@@ -261,7 +260,7 @@ async def homework_for_student(
             GroupClass.group_id == Lesson.group_id,
             Enrollment.class_id == GroupClass.class_id,
             Enrollment.student_id == student_id,
-            active_on(Enrollment.from_date, Enrollment.to_date, Lesson.date),  # type: ignore[arg-type]
+            covers(Enrollment.from_date, Enrollment.to_date, Lesson.date),  # type: ignore[arg-type]
         ),
     )
     in_member_group = and_(
@@ -269,7 +268,7 @@ async def homework_for_student(
         exists().where(
             GroupMembership.group_id == Lesson.group_id,
             GroupMembership.student_id == student_id,
-            active_on(GroupMembership.from_date, GroupMembership.to_date, Lesson.date),  # type: ignore[arg-type]
+            covers(GroupMembership.from_date, GroupMembership.to_date, Lesson.date),  # type: ignore[arg-type]
         ),
     )
     visible = or_(

@@ -24,8 +24,7 @@ from core.usecases.journal.marks import (
     require_on_roster,
     require_writer,
 )
-from core.usecases.principal import active_on
-from core.usecases.roster import roster, student_class_on
+from core.usecases.roster import covers, roster, student_class_on
 
 VISIBLE_BY_DEFAULT = frozenset({NoteKind.recommendation})
 PUSHED_KINDS = frozenset({NoteKind.remark, NoteKind.recommendation})  # §5.2 `messages`
@@ -51,7 +50,7 @@ async def _teaches_student(ctx: Ctx, student_id: int, day: date) -> bool:
     groups = await ctx.session.scalars(
         select(Group)
         .join(Assignment, Assignment.group_id == Group.id)
-        .where(Assignment.staff_id == p.staff_id, active_on(Assignment.from_date, Assignment.to_date, day))
+        .where(Assignment.staff_id == p.staff_id, covers(Assignment.from_date, Assignment.to_date, day))
     )
     for group in groups:
         if student_id in await roster(ctx.session, group, day):

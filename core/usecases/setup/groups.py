@@ -13,8 +13,7 @@ from core.domain.enums import AuditAction, EnrollmentReason, GroupKind, Role
 from core.domain.errors import InvalidInput, NotFound
 from core.usecases.access import require_role, require_tutor_of
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
-from core.usecases.roster import student_class_on
+from core.usecases.roster import covers, student_class_on
 
 STREAM_MIN_MEMBERS = 31  # a stream is a group of more than 30 students (R21)
 
@@ -142,7 +141,7 @@ async def transfer_student(ctx: Ctx, *, student_id: int, to_class_id: int, effec
     enrollment = await ctx.session.scalar(
         select(Enrollment).where(
             Enrollment.student_id == student_id,
-            active_on(Enrollment.from_date, Enrollment.to_date, effective),
+            covers(Enrollment.from_date, Enrollment.to_date, effective),
         )
     )
     if enrollment is None:

@@ -34,7 +34,7 @@ from core.domain.enums import (
 from core.domain.errors import InvalidInput, NotFound
 from core.usecases.access import require_role
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
+from core.usecases.roster import covers
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def promote_year(
             .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
             .where(
                 SchoolClass.year_id == old.id,
-                active_on(Enrollment.from_date, Enrollment.to_date, old.end_date),
+                covers(Enrollment.from_date, Enrollment.to_date, old.end_date),
             )
         )
     }

@@ -31,7 +31,7 @@ from core.domain.enums import AuditAction, CalendarDayKind, LessonStatus
 from core.domain.errors import InvalidInput
 from core.usecases.access import require_role
 from core.usecases.context import Ctx
-from core.usecases.principal import active_on
+from core.usecases.roster import covers
 from core.usecases.timetable.timetable import SCHEDULERS
 
 
@@ -57,7 +57,7 @@ async def _group_facts(
         .join(Enrollment, Enrollment.student_id == IndividualCurriculum.student_id)
         .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
         .join(Parallel, Parallel.id == SchoolClass.parallel_id)
-        .where(Group.id.in_(group_ids), active_on(Enrollment.from_date, Enrollment.to_date, day))
+        .where(Group.id.in_(group_ids), covers(Enrollment.from_date, Enrollment.to_date, day))
     )
     for group_id, grade, regime_id in iup_rows:
         grades[group_id].add(grade)
