@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -131,69 +132,80 @@ async def view_register(
     children: dict[int, set[int]] = {}
     for guardian_id, student_id in links:
         children.setdefault(guardian_id, set()).add(student_id)
+    return await _rows(ctx, children, start, end)
+
+
+async def _rows(
+    ctx: Ctx, children: dict[int, set[int]], start: datetime, end: datetime
+) -> list[GuardianRegisterRow]:
+    """The register rows of all the guardians at once: a fixed number of queries, not one set per guardian."""
+    s = ctx.session
+    ids = list(children)
+    guardians = {g.id: g for g in await s.scalars(select(Guardian).where(Guardian.id.in_(ids)))}
+    account_of = dict(
+        (await s.execute(select(Account.guardian_id, Account.id).where(Account.guardian_id.in_(ids)))).all()
+    )
+    accounts = list(account_of.values())
+    bound = set(
+        await s.scalars(
+            select(TelegramBinding.account_id).where(
+                TelegramBinding.account_id.in_(accounts), TelegramBinding.revoked_at.is_(None)
+            )
+        )
+    )
+    in_range = (DiaryView.viewed_at >= start) & (DiaryView.viewed_at < end)
+    views: dict[tuple[int, int], tuple[datetime | None, int]] = {
+        (viewer, student): (last, int(count))
+        for viewer, student, last, count in await s.execute(
+            select(
+                DiaryView.viewer_account_id,
+                DiaryView.student_id,
+                func.max(DiaryView.viewed_at),
+                func.count(DiaryView.id).filter(in_range),
+            )
+            .where(DiaryView.viewer_account_id.in_(accounts), DiaryView.viewed_at < end)
+            .group_by(DiaryView.viewer_account_id, DiaryView.student_id)
+        )
+    }
+    pushes: dict[int, list[Any]] = {}
+    for row in await s.execute(
+        select(
+            NotificationOutbox.recipient_account_id,
+            NotificationOutbox.id,
+            NotificationOutbox.status,
+            NotificationOutbox.not_before,
+            NotificationOutbox.sent_at,
+            NotificationOutbox.acknowledged_at,
+        ).where(
+            NotificationOutbox.recipient_account_id.in_(accounts),
+            NotificationOutbox.created_at >= start,
+            NotificationOutbox.created_at < end,
+        )
+    ):
+        pushes.setdefault(row.recipient_account_id, []).append(row)
     rows = []
     for guardian_id in sorted(children):
-        rows.append(await _row(ctx, guardian_id, children[guardian_id], start, end))
+        account_id = account_of.get(guardian_id)
+        status = (
+            PAPER_ONLY if guardians[guardian_id].paper_only else BOUND if account_id in bound else UNBOUND
+        )
+        seen = [views[(account_id, child)] for child in children[guardian_id] if (account_id, child) in views]
+        sent = pushes.get(account_id, []) if account_id is not None else []
+        delivered = [r for r in sent if r.status == OutboxStatus.sent]
+        latencies = [(r.sent_at - r.not_before).total_seconds() for r in delivered if r.sent_at is not None]
+        rows.append(
+            GuardianRegisterRow(
+                guardian_id=guardian_id,
+                account_id=account_id,
+                student_ids=tuple(sorted(children[guardian_id])),
+                status=status,
+                unreached=status == UNBOUND,
+                last_view_at=max((last for last, _ in seen if last is not None), default=None),
+                views_in_range=sum(count for _, count in seen),
+                notifications_sent=len(delivered),
+                notifications_acknowledged=sum(1 for r in delivered if r.acknowledged_at is not None),
+                failed_notification_ids=tuple(sorted(r.id for r in sent if r.status == OutboxStatus.failed)),
+                median_latency_seconds=median(latencies) if latencies else None,
+            )
+        )
     return rows
-
-
-async def _row(
-    ctx: Ctx, guardian_id: int, students: set[int], start: datetime, end: datetime
-) -> GuardianRegisterRow:
-    s = ctx.session
-    guardian = await s.get(Guardian, guardian_id)
-    assert guardian is not None
-    account_id = await s.scalar(select(Account.id).where(Account.guardian_id == guardian_id))
-    bound = account_id is not None and bool(
-        await s.scalar(
-            select(func.count(TelegramBinding.id)).where(
-                TelegramBinding.account_id == account_id, TelegramBinding.revoked_at.is_(None)
-            )
-        )
-    )
-    status = PAPER_ONLY if guardian.paper_only else BOUND if bound else UNBOUND
-    last_view = views = None
-    sent: list[tuple[int, OutboxStatus, object, object, object]] = []
-    if account_id is not None:
-        mine = (DiaryView.viewer_account_id == account_id, DiaryView.student_id.in_(students))
-        last_view = await s.scalar(
-            select(func.max(DiaryView.viewed_at)).where(*mine, DiaryView.viewed_at < end)
-        )
-        views = await s.scalar(
-            select(func.count(DiaryView.id)).where(
-                *mine, DiaryView.viewed_at >= start, DiaryView.viewed_at < end
-            )
-        )
-        sent = [
-            tuple(r)  # type: ignore[misc]
-            for r in (
-                await s.execute(
-                    select(
-                        NotificationOutbox.id,
-                        NotificationOutbox.status,
-                        NotificationOutbox.not_before,
-                        NotificationOutbox.sent_at,
-                        NotificationOutbox.acknowledged_at,
-                    ).where(
-                        NotificationOutbox.recipient_account_id == account_id,
-                        NotificationOutbox.created_at >= start,
-                        NotificationOutbox.created_at < end,
-                    )
-                )
-            ).all()
-        ]
-    delivered = [r for r in sent if r[1] == OutboxStatus.sent]
-    latencies = [(r[3] - r[2]).total_seconds() for r in delivered if r[3] is not None]  # type: ignore[operator]
-    return GuardianRegisterRow(
-        guardian_id=guardian_id,
-        account_id=account_id,
-        student_ids=tuple(sorted(students)),
-        status=status,
-        unreached=status == UNBOUND,
-        last_view_at=last_view,
-        views_in_range=int(views or 0),
-        notifications_sent=len(delivered),
-        notifications_acknowledged=sum(1 for r in delivered if r[4] is not None),
-        failed_notification_ids=tuple(sorted(r[0] for r in sent if r[1] == OutboxStatus.failed)),
-        median_latency_seconds=median(latencies) if latencies else None,
-    )
