@@ -9,7 +9,7 @@ from typing import Concatenate, ParamSpec
 
 from sqlalchemy import exists, select
 
-from core.db.models import Assignment, Group, Lesson, Substitution
+from core.db.models import Assignment, Group, Lesson, Student, Substitution
 from core.domain.enums import ADMIN_ROLES, AuditAction, RequestStatus, Role, SubstitutionKind
 from core.domain.errors import Forbidden
 from core.usecases.context import Ctx
@@ -44,6 +44,12 @@ def _grants_sync(check: Callable[Concatenate[Ctx, P], Role]) -> Callable[Concate
         return role
 
     return wrapper
+
+
+def _require_same_school(ctx: Ctx, school_id: int, entity: str, entity_id: int | None) -> None:
+    """Many schools share one database: nothing of another school is ever in scope (§2.4.1)."""
+    if school_id != ctx.actor.school_id:
+        raise _deny("the record belongs to another school", "§2.4", entity, entity_id)
 
 
 def _deny(message: str, rule: str, entity: str, entity_id: int | None = None) -> Forbidden:
@@ -91,6 +97,7 @@ async def substitutes(ctx: Ctx, lesson_id: int) -> bool:
 @_grants
 async def require_lesson_write(ctx: Ctx, lesson: Lesson) -> Role:
     """Journal writes happen only in scope O (R30); students and administration never write (R47, R56)."""
+    _require_same_school(ctx, lesson.school_id, "lesson", lesson.id)
     p = ctx.principal
     if p.is_system:
         return Role.operator
@@ -116,6 +123,7 @@ async def require_lesson_write(ctx: Ctx, lesson: Lesson) -> Role:
 @_grants
 async def require_journal_read(ctx: Ctx, group: Group, subject_id: int, day: date) -> Role:
     """Reading a journal page: R for administration and inspectors, O for teachers, C for tutors."""
+    _require_same_school(ctx, group.school_id, "journal_page", group.id)
     p = ctx.principal
     if p.is_system or p.has(*ADMIN_ROLES):
         return next(iter(sorted(p.roles & set(ADMIN_ROLES)))) if not p.is_system else Role.operator
@@ -134,6 +142,8 @@ async def require_journal_read(ctx: Ctx, group: Group, subject_id: int, day: dat
 @_grants
 async def require_student_read(ctx: Ctx, student_id: int, day: date) -> Role:
     """Reading one student's diary: S, K, C, O (subjects taught) or administration (R105–R108)."""
+    student_school = await ctx.session.scalar(select(Student.school_id).where(Student.id == student_id))
+    _require_same_school(ctx, student_school if student_school is not None else -1, "student", student_id)
     p = ctx.principal
     if p.is_system:
         return Role.operator

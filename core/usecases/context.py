@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.audit import chain
 from core.db.engine import SQLITE_IMMEDIATE
 from core.db.models import School, SchoolPolicyRecord
+from core.db.tenancy import bind_school
 from core.domain.actor import Actor
 from core.domain.enums import AccountStatus, AuditAction, Channel, Role
 from core.domain.errors import (
@@ -98,8 +99,9 @@ def _role_value(role: Role | None) -> str | None:
     return role.value if role is not None else None
 
 
-async def _begin(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
+async def _begin(sessionmaker: async_sessionmaker[AsyncSession], school_id: int) -> AsyncSession:
     session = sessionmaker()
+    bind_school(session, school_id)
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         await session.connection(execution_options={SQLITE_IMMEDIATE: True})
     return session
@@ -129,7 +131,7 @@ async def execute(
     **kwargs: P.kwargs,
 ) -> T:
     """Run one use case as one transaction; commit on success, roll back on any refusal."""
-    session = await _begin(sessionmaker)
+    session = await _begin(sessionmaker, actor.school_id)
     try:
         ctx = Ctx(session, actor, system_principal(actor.school_id))
         ctx.principal = await _principal(ctx)
@@ -159,7 +161,7 @@ async def execute(
 async def _audit_denial(
     sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, refusal: Forbidden
 ) -> None:
-    session = await _begin(sessionmaker)
+    session = await _begin(sessionmaker, actor.school_id)
     try:
         await chain.append(
             session,

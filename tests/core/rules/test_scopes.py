@@ -7,16 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.models import AuditEvent, Group
-from core.domain.enums import AuditAction, Role
-from core.domain.errors import Forbidden
+from core.domain.actor import Actor
+from core.domain.enums import AuditAction, Channel, Role
+from core.domain.errors import Forbidden, NotFound
 from core.usecases.access import require_journal_read
 from core.usecases.context import Ctx, execute
-from tests.builders import L_DATE, build_spec_school
+from tests.builders import L_DATE, build_spec_school, msk
 
 
 async def _open_page(ctx: Ctx, group_id: int, subject_id: int) -> Role:
     group = await ctx.session.get(Group, group_id)
-    assert group is not None
+    if group is None:
+        raise NotFound("group", entity="group", id=group_id)
     return await require_journal_read(ctx, group, subject_id, L_DATE)
 
 
@@ -74,3 +76,56 @@ async def test_inspector_read_at_night_is_granted_and_logged(
             )
         )
     assert reads is not None
+
+
+async def test_nobody_reaches_another_school_through_any_door(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """R105, R30: (§2.4.1) two schools share the database; A's staff reach none of B's journals, diaries or lessons."""
+    from core.db.models import Mark
+    from core.reports.diary import student_diary
+    from core.reports.journal_page import journal_page
+    from core.usecases.journal.marks import record_mark
+
+    a = await build_spec_school(sessionmaker)
+    b = await build_spec_school(sessionmaker)
+    with pytest.raises(Forbidden):  # an account of A presented as acting in B
+        await execute(
+            sessionmaker,
+            Actor(a.account_ids["deputy"], b.school_id, Channel.web, at=msk(2025, 10, 8, 15)),
+            _open_page,
+            b.group_ids["5А"],
+            b.subject_ids["maths"],
+        )
+    with pytest.raises((Forbidden, NotFound)):
+        await execute(sessionmaker, a.actor("deputy"), _open_page, b.group_ids["5А"], b.subject_ids["maths"])
+    with pytest.raises((Forbidden, NotFound)):
+        await execute(
+            sessionmaker,
+            a.actor("deputy"),
+            journal_page,
+            group_id=b.group_ids["5А"],
+            subject_id=b.subject_ids["maths"],
+            period_id=b.q1,
+        )
+    with pytest.raises((Forbidden, NotFound)):
+        await execute(
+            sessionmaker,
+            a.actor("head"),
+            student_diary,
+            student_id=b.student_ids["S"],
+            date_from=L_DATE,
+            date_to=L_DATE,
+        )
+    with pytest.raises((Forbidden, NotFound)):
+        await execute(
+            sessionmaker,
+            a.actor("T"),
+            record_mark,
+            lesson_id=b.lesson_l,
+            student_id=b.student_ids["S"],
+            work_type_id=a.work_type_ids["classwork"],
+            value_code="5",
+        )
+    async with sessionmaker() as s:
+        assert await s.scalar(select(Mark.id).where(Mark.school_id == b.school_id)) is None
