@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import sys
 from typing import TYPE_CHECKING
 
 from alembic.util import CommandError
@@ -111,15 +112,23 @@ def _refusal(error: NotFound | InvalidInput, args: argparse.Namespace) -> CliErr
     return CliError(f"login {args.login!r} is not valid: use 1-100 characters, no surrounding spaces", USAGE)
 
 
+def _given_password(args: argparse.Namespace) -> str | None:
+    """The password from --password-stdin (first line), --password, or None to generate one."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return args.password
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    password = secrets.token_urlsafe(12) if args.password is None else args.password
+    given = _given_password(args)
+    password = secrets.token_urlsafe(12) if given is None else given
     try:
         account = asyncio.run(_create_admin(settings, args, password))
     except (NotFound, InvalidInput) as error:
         raise _refusal(error, args) from error
     done = "created" if account.created else "already existed: its password was reset"
     print(f"coordinator account {args.login!r} in school {account.school_slug!r} {done}")
-    if args.password is None:
+    if given is None:
         print(f"password (shown only now): {password}")
     if not args.no_change:
         print("the password must be changed at the first login")

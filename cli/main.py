@@ -82,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin = sub.add_parser("create-admin", help="create a coordinator's web account, or reset its password")
     admin.add_argument("--login", required=True, help="web login of the account")
-    admin.add_argument("--password", default=None, help="its password (default: generate and print one)")
+    secret = admin.add_mutually_exclusive_group()
+    secret.add_argument("--password", default=None, help="its password (visible to other users in ps)")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
     admin.add_argument("--school", default=None, metavar="SLUG", help="the school (default: the only one)")
     admin.add_argument("--last-name", default="Администратор", help="staff member's last name")
     admin.add_argument("--first-name", default="Системный", help="staff member's first name")

@@ -41,6 +41,14 @@ BUILTIN_SCALES: dict[str, tuple[str, ScaleKind, tuple[ValueSpec, ...]]] = {
             ValueSpec("незач", "незачёт", None, unsatisfactory=True),
         ),
     ),
+    "hundred_point": (
+        "Стобалльная",
+        ScaleKind.numeric,
+        tuple(
+            ValueSpec(str(v), str(v), Decimal(v), passing=v >= 50, quality=v >= 75, unsatisfactory=v < 50)
+            for v in range(101)
+        ),
+    ),
     "ten_point": (
         "Десятибалльная",
         ScaleKind.numeric,

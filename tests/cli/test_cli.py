@@ -417,3 +417,29 @@ def test_run_on_a_port_already_taken_is_one_clear_line(database_url: str, tmp_pa
     line = assert_one_clear_line(result)
     assert line.startswith(f"zhurnal: cannot listen on 127.0.0.1:{port}: ")
     assert "--port or ZHURNAL_WEB_PORT" in line
+
+
+async def test_create_admin_reads_the_password_from_standard_input_and_never_prints_it(
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    """R102: `--password-stdin` keeps the password out of the process list and the output."""
+    slug = await add_school(sessionmaker)
+    login = f"admin-{uuid.uuid4().hex[:8]}"
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [str(ZHURNAL), "create-admin", "--school", slug, "--login", login, "--password-stdin"],
+        input="Stdin-Sekret-9\n",
+        env={**os.environ, "ZHURNAL_DATABASE_URL": database_url},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Stdin-Sekret-9" not in result.stdout + result.stderr
+    account, _ = await admin_account(sessionmaker, login)
+    assert account.password_hash is not None
+    assert verify_password(account.password_hash, "Stdin-Sekret-9")
