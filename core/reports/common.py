@@ -23,12 +23,15 @@ from core.db.models import (
     GroupClass,
     GroupMembership,
     Parallel,
+    ReportingPeriod,
     ScaleValue,
     SchoolClass,
     Staff,
     Student,
 )
 from core.domain.enums import DiarySection, GroupKind, Role
+from core.domain.errors import NotFound
+from core.usecases.access import require_journal_read
 from core.usecases.context import Ctx
 from core.usecases.roster import covers
 
@@ -218,3 +221,19 @@ def taught_subjects(ctx: Ctx, role: Role, day: date) -> Any | None:
 
 def only_taught(query: Any, subject_col: Any, taught: Any | None) -> Any:
     return query if taught is None else query.where(subject_col.in_(taught))
+
+
+async def open_page(
+    ctx: Ctx, group_id: int, subject_id: int, period_id: int
+) -> tuple[Group, ReportingPeriod]:
+    """The group and period of a journal page, after the reader's scope check (R30, R105–R108)."""
+    group = await ctx.session.get(Group, group_id)
+    period = await ctx.session.get(ReportingPeriod, period_id)
+    if group is None or group.school_id != ctx.actor.school_id:
+        raise NotFound("group", entity="teaching_group", id=group_id)
+    if period is None or period.school_id != ctx.actor.school_id:
+        raise NotFound("reporting period", entity="reporting_period", id=period_id)
+    await require_journal_read(
+        ctx, group, subject_id, min(period.end_date, max(period.start_date, await ctx.today()))
+    )
+    return group, period

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from core.db.models import (
     Attendance,
     Deferral,
-    Group,
     GroupClass,
     Lesson,
     Mark,
@@ -46,9 +45,10 @@ from core.reports.common import (
     load_scales,
     log_diary_view,
     on_roster,
+    open_page,
     roster_spans,
 )
-from core.usecases.access import require_journal_read, require_student_read
+from core.usecases.access import require_student_read
 from core.usecases.context import Ctx
 from core.usecases.roster import student_class_on, student_on_roster
 
@@ -65,22 +65,9 @@ class GroupAttendance:
     per_student: dict[int, AttendanceFigures]
 
 
-async def _open(ctx: Ctx, group_id: int, subject_id: int, period_id: int) -> tuple[Group, ReportingPeriod]:
-    group = await ctx.session.get(Group, group_id)
-    period = await ctx.session.get(ReportingPeriod, period_id)
-    if group is None or group.school_id != ctx.actor.school_id:
-        raise NotFound("group", entity="teaching_group", id=group_id)
-    if period is None or period.school_id != ctx.actor.school_id:
-        raise NotFound("reporting period", entity="reporting_period", id=period_id)
-    await require_journal_read(
-        ctx, group, subject_id, min(period.end_date, max(period.start_date, await ctx.today()))
-    )
-    return group, period
-
-
 async def group_attendance(ctx: Ctx, *, group_id: int, subject_id: int, period_id: int) -> GroupAttendance:
     """Student-lessons = every held lesson × each student on its roster that day (R79, C81)."""
-    _, period = await _open(ctx, group_id, subject_id, period_id)
+    _, period = await open_page(ctx, group_id, subject_id, period_id)
     held = list(
         await ctx.session.execute(
             select(Lesson.id, Lesson.date).where(
@@ -148,7 +135,7 @@ def _outcome(code: str | None, deferred: bool, scale: Scale) -> PeriodOutcome:
 
 async def group_success(ctx: Ctx, *, group_id: int, subject_id: int, period_id: int) -> Rates:
     """Success and quality of a group × subject × period over the roster on the period's end date."""
-    _, period = await _open(ctx, group_id, subject_id, period_id)
+    _, period = await open_page(ctx, group_id, subject_id, period_id)
     spans = await roster_spans(ctx, [group_id], period.end_date, period.end_date)
     students = on_roster(spans, group_id, period.end_date)
     scale = await _group_scale(ctx, group_id, subject_id)
@@ -209,7 +196,7 @@ async def student_success_rate(ctx: Ctx, *, student_id: int, period_id: int) -> 
 
 async def group_mark_density(ctx: Ctx, *, group_id: int, subject_id: int, period_id: int) -> Density[int]:
     """Students of the roster with 0 and exactly 1 current mark in the period (R78, C80)."""
-    _, period = await _open(ctx, group_id, subject_id, period_id)
+    _, period = await open_page(ctx, group_id, subject_id, period_id)
     spans = await roster_spans(ctx, [group_id], period.end_date, period.end_date)
     students = on_roster(spans, group_id, period.end_date)
     counts = dict(

@@ -7,12 +7,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.db.models import Attendance, Group, Homework, Lesson, Mark, PeriodMark, ReportingPeriod, WorkType
+from core.db.models import Attendance, Homework, Lesson, Mark, PeriodMark, WorkType
 from core.domain.enums import AbsenceReason, AttendanceStatus, LessonStatus
-from core.domain.errors import NotFound
 from core.policy.settings import AttendanceCodes
-from core.reports.common import alphabetical, on_roster, roster_spans, staff_names, student_names
-from core.usecases.access import require_journal_read
+from core.reports.common import alphabetical, on_roster, open_page, roster_spans, staff_names, student_names
 from core.usecases.context import Ctx
 
 
@@ -71,15 +69,7 @@ def attendance_code(codes: AttendanceCodes, kind: AttendanceStatus, reason: Abse
 
 async def journal_page(ctx: Ctx, *, group_id: int, subject_id: int, period_id: int) -> JournalPage:
     """The grid of one group × subject × period in a fixed number of queries."""
-    group = await ctx.session.get(Group, group_id)
-    period = await ctx.session.get(ReportingPeriod, period_id)
-    if group is None or group.school_id != ctx.actor.school_id:
-        raise NotFound("group", entity="teaching_group", id=group_id)
-    if period is None or period.school_id != ctx.actor.school_id:
-        raise NotFound("reporting period", entity="reporting_period", id=period_id)
-    await require_journal_read(
-        ctx, group, subject_id, min(period.end_date, max(period.start_date, await ctx.today()))
-    )
+    _, period = await open_page(ctx, group_id, subject_id, period_id)
     codes = (await ctx.policy()).attendance_codes
     s = ctx.session
     lessons = list(

@@ -60,16 +60,7 @@ async def create_group(
 
 async def set_group_members(ctx: Ctx, *, group_id: int, student_ids: list[int], from_date: date) -> Saved:
     """Replace a group's list from `from_date`; a stream of 30 or fewer is saved with a warning (R21)."""
-    group = await _group(ctx, group_id)
-    class_ids = set(
-        await ctx.session.scalars(select(GroupClass.class_id).where(GroupClass.group_id == group.id))
-    )
-    role = await _list_editor(ctx, class_ids)
-    for student_id in student_ids:
-        if await student_class_on(ctx.session, student_id, from_date) not in class_ids:
-            raise InvalidInput(
-                "the student is not in the group's class on that date", rule="R108", student=student_id
-            )
+    group, role = await _editable_list(ctx, group_id, student_ids, from_date)
     current = list(
         await ctx.session.scalars(
             select(GroupMembership).where(
@@ -106,15 +97,7 @@ async def set_group_members(ctx: Ctx, *, group_id: int, student_ids: list[int], 
 
 async def move_to_subgroup(ctx: Ctx, *, student_id: int, group_id: int, from_date: date) -> None:
     """Move one student into a subgroup of a split, leaving the sibling subgroup (C4)."""
-    group = await _group(ctx, group_id)
-    class_ids = set(
-        await ctx.session.scalars(select(GroupClass.class_id).where(GroupClass.group_id == group.id))
-    )
-    role = await _list_editor(ctx, class_ids)
-    if await student_class_on(ctx.session, student_id, from_date) not in class_ids:
-        raise InvalidInput(
-            "the student is not in the group's class on that date", rule="R108", student=student_id
-        )
+    group, role = await _editable_list(ctx, group_id, [student_id], from_date)
     await _leave_sibling_subgroups(ctx, group, student_id, from_date)
     ctx.session.add(
         GroupMembership(
@@ -166,6 +149,23 @@ async def transfer_student(ctx: Ctx, *, student_id: int, to_class_id: int, effec
     )
     await ctx.audit(AuditAction.create, "enrollment", new.id, after=snapshot(new), role=role)
     return new.id
+
+
+async def _editable_list(
+    ctx: Ctx, group_id: int, student_ids: list[int], from_date: date
+) -> tuple[Group, Role]:
+    """The group whose list the actor may edit, once every student is in one of its classes that day."""
+    group = await _group(ctx, group_id)
+    class_ids = set(
+        await ctx.session.scalars(select(GroupClass.class_id).where(GroupClass.group_id == group.id))
+    )
+    role = await _list_editor(ctx, class_ids)
+    for student_id in student_ids:
+        if await student_class_on(ctx.session, student_id, from_date) not in class_ids:
+            raise InvalidInput(
+                "the student is not in the group's class on that date", rule="R108", student=student_id
+            )
+    return group, role
 
 
 async def _list_editor(ctx: Ctx, class_ids: set[int]) -> Role:
